@@ -1,0 +1,47 @@
+"""The three profiles (smoke, default, paper), read from the one file that holds them: ``profiles.toml``.
+
+Implements: the companion's reproducibility contract (no paper section). Introduced in
+``notebooks/00_paper_in_numbers.py``; every notebook's ``parameters`` cell names a profile.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+PROFILES_FILE = Path(__file__).with_name("profiles.toml")
+PROFILE_NAMES = ("smoke", "default", "paper")
+
+
+class ProfileError(ValueError):
+    """An unknown profile or section: the message lists the valid ones."""
+
+
+@lru_cache(maxsize=1)
+def _all_profiles() -> dict:
+    with open(PROFILES_FILE, "rb") as f:
+        return tomllib.load(f)
+
+
+def load_profile(name: str) -> dict:
+    """Return a copy of profile ``name`` (a nested dict: top-level keys plus one table per notebook area).
+
+    >>> load_profile("smoke")["seed"]
+    0
+    """
+    profiles = _all_profiles()
+    if name not in profiles:
+        raise ProfileError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILE_NAMES)} "
+                           f"(defined in {PROFILES_FILE})")
+    return copy.deepcopy(profiles[name])
+
+
+def profile_section(name: str, section: str) -> dict:
+    """One area's settings of profile ``name``, e.g. ``profile_section("smoke", "train")``."""
+    profile = load_profile(name)
+    if section not in profile or not isinstance(profile[section], dict):
+        sections = sorted(k for k, v in profile.items() if isinstance(v, dict))
+        raise ProfileError(f"profile {name!r} has no section {section!r}; sections: {', '.join(sections)}")
+    return profile[section]

