@@ -1,0 +1,132 @@
+"""The reproducibility machinery: profiles, the output helper, cached artifacts, the manifest, the CLI."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pandas as pd
+import pytest
+
+from dreamlite_core.cli import main
+from dreamlite_core.repro import PROFILE_NAMES, ProfileError, Run, config_hash, load_profile, new_figure
+from dreamlite_core.repro.profiles import PROFILES_FILE
+
+
+def _keys(d, prefix=""):
+    out = set()
+    for k, v in d.items():
+        if k == "description":
+            continue
+        out.add(prefix + k)
+        if isinstance(v, dict):
+            out |= _keys(v, f"{prefix}{k}.")
+    return out
+
+
+def test_profiles_share_the_same_keys():
+    with open(PROFILES_FILE, "rb") as f:
+        profiles = tomllib.load(f)
+    assert set(profiles) == set(PROFILE_NAMES)
+    smoke = _keys(profiles["smoke"])
+    for name in PROFILE_NAMES:
+        assert _keys(profiles[name]) == smoke, f"profile {name} differs from smoke"
+
+
+def test_unknown_profile_lists_the_valid_ones():
+    with pytest.raises(ProfileError, match="smoke, default, paper"):
+        load_profile("fast")
+
+
+def test_unknown_section_lists_the_sections(tmp_path):
+    run = Run("00_test", "smoke", root=tmp_path)
+    with pytest.raises(ProfileError, match="no section 'nope'"):
+        run.section("nope")
+
+
+def test_config_hash_ignores_key_order_and_sees_values():
+    assert config_hash({"a": 1, "b": [1, 2]}) == config_hash({"b": [1, 2], "a": 1})
+    assert config_hash({"a": 1}) != config_hash({"a": 2})
+
+
+def _plot(run, name):
+    fig, ax = new_figure()
+    ax.plot([0, 1, 2], [1, 0, 2], label="line")
+    ax.legend()
+    return run.figure(fig, name)
+
+
+def test_same_inputs_give_same_bytes(tmp_path):
+    shas = []
+    for attempt in ("a", "b"):
+        run = Run("00_test", "smoke", output_dir=tmp_path / attempt, root=tmp_path / attempt)
+        _plot(run, "00_line")
+        run.table(pd.DataFrame({"x": [1.5, None], "y": ["a", "b"]}), "00_table")
+        manifest = json.loads(run.manifest_path.read_text())
+        shas.append({k: v["sha256"] for k, v in manifest.items()})
+    assert shas[0] == shas[1] and len(shas[0]) == 4  # png, pdf, csv, md
+
+
+def test_table_writes_csv_and_markdown_with_dash_for_missing(tmp_path):
+    run = Run("00_test", "smoke", output_dir=tmp_path, root=tmp_path)
+    run.table(pd.DataFrame({"method": ["a", "b"], "score": [0.5, None]}), "00_scores")
+    assert (tmp_path / "tables" / "00_scores.csv").read_text() == "method,score\na,0.5\nb,\n"
+    assert "| b        |     -   |" in (tmp_path / "tables" / "00_scores.md").read_text()
+
+
+def test_artifact_is_built_once_per_config(tmp_path):
+    run = Run("00_test", "smoke", root=tmp_path)
+    calls = []
+
+    def build(folder):
+        calls.append(folder)
+        (folder / "weights.txt").write_text("w")
+
+    first = run.artifact("thing", {"steps": 3}, build)
+    again = run.artifact("thing", {"steps": 3}, build)
+    other = run.artifact("thing", {"steps": 4}, build)
+    assert first == again != other and len(calls) == 2
+    manifest = json.loads(run.manifest_path.read_text())
+    assert any(k.endswith("weights.txt") and v["notebook"] == "00_test" for k, v in manifest.items())
+
+
+def test_interrupted_artifact_build_leaves_nothing(tmp_path):
+    run = Run("00_test", "smoke", root=tmp_path)
+
+    def build(folder):
+        (folder / "half.bin").write_text("x")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run.artifact("thing", {"steps": 3}, build)
+    assert list(run.artifacts_dir.iterdir()) == []
+    built = run.artifact("thing", {"steps": 3}, lambda f: (f / "ok.bin").write_text("y"))
+    assert (built / "ok.bin").exists()
+
+
+def test_results_carry_metrics_and_provenance(tmp_path):
+    import numpy as np
+
+    run = Run("00_test", "smoke", seed=7, output_dir=tmp_path, root=tmp_path)
+    path = run.write_results({"score": np.float32(0.5), "nan": float("nan")})
+    data = json.loads(path.read_text())
+    assert data["metrics"] == {"score": 0.5, "nan": None}
+    assert data["provenance"]["seed"] == 7 and data["provenance"]["packages"]["torch"].startswith("2.13")
+
+
+def test_cli_unknown_notebook_exits_2(capsys):
+    assert main(["reproduce", "--profile", "smoke", "--only", "99"]) == 2
+    assert "valid notebooks: 00" in capsys.readouterr().err
+
+
+def test_cli_unknown_profile_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "--profile", "fast"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'fast'" in capsys.readouterr().err
+
+
+def test_cli_list_names_every_notebook(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "00_paper_in_numbers" in out and "10_coreml_iphone" in out
