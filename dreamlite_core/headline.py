@@ -52,7 +52,7 @@ def plot_params_vs_scores(frame: pd.DataFrame, highlight: str = "DreamLite"):
         ax.set_xlabel("parameters (billions, log scale)")
         ax.set_ylabel(f"{label} ({scale})")
         ax.set_title(label)
-        ax.legend(loc="lower right", fontsize=7)
+        ax.legend(loc="best", fontsize=7)
     fig.suptitle("Headline table: size against score (numbers as published, not measured here)")
     fig.tight_layout()
     return fig

@@ -130,3 +130,25 @@ def test_cli_list_names_every_notebook(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "00_paper_in_numbers" in out and "10_coreml_iphone" in out
+
+
+def test_failing_notebook_names_the_cell_and_keeps_the_partial_copy(tmp_path):
+    from types import SimpleNamespace
+
+    import nbformat
+
+    from dreamlite_core.repro.runner import NotebookFailed, run_notebook
+
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('profile = "smoke"\nseed = 0\noutput_dir = "runs/smoke"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    source = tmp_path / "99_broken.ipynb"
+    nbformat.write(nb, source)
+    other = tmp_path / "runs" / "smoke" / "results" / "00_other.json"
+    other.parent.mkdir(parents=True)
+    other.write_text("{}")
+    with pytest.raises(NotebookFailed, match=r"99_broken failed in cell 3: ValueError: boom") as err:
+        run_notebook(SimpleNamespace(slug="99_broken", ipynb=source), "smoke", root=tmp_path)
+    assert err.value.executed_copy.exists()
+    assert other.read_text() == "{}"  # the other notebooks' outputs are untouched

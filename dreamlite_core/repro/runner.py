@@ -59,10 +59,26 @@ def run_notebook(nb: Notebook, profile: str, root: Path = REPO_ROOT, log_output:
         pm.execute_notebook(str(nb.ipynb), str(out), parameters=params, cwd=str(root), kernel_name="python3", language="python",
                             progress_bar=False, log_output=log_output)
     except PapermillExecutionError as err:
-        raise NotebookFailed(nb.slug, err.exec_count, f"{err.ename}: {err.evalue}", out) from None
+        raise NotebookFailed(nb.slug, _source_cell_number(out, err.exec_count), f"{err.ename}: {err.evalue}",
+                             out) from None
     seconds = time.perf_counter() - start
     _record_timing(root / "runs" / profile / "timings.json", nb.slug, seconds)
     return seconds
+
+
+def _source_cell_number(executed: Path, exec_count: int | None) -> int | None:
+    """1-based number of the failing cell in the SOURCE notebook (papermill's injected cell not counted)."""
+    import nbformat
+
+    try:
+        cells = [c for c in nbformat.read(executed, as_version=4).cells
+                 if not {"injected-parameters", "papermill-error-cell-tag"} & set(c.metadata.get("tags", []))]
+    except (OSError, ValueError):
+        return None
+    for number, cell in enumerate(cells, 1):
+        if cell.cell_type == "code" and exec_count is not None and cell.get("execution_count") == exec_count:
+            return number
+    return None
 
 
 def _record_timing(path: Path, slug: str, seconds: float) -> None:
