@@ -152,3 +152,15 @@ def test_failing_notebook_names_the_cell_and_keeps_the_partial_copy(tmp_path):
         run_notebook(SimpleNamespace(slug="99_broken", ipynb=source), "smoke", root=tmp_path)
     assert err.value.executed_copy.exists()
     assert other.read_text() == "{}"  # the other notebooks' outputs are untouched
+
+
+def test_environment_yml_pins_match_pyproject():
+    import re
+
+    from dreamlite_core.repro.env import pinned_requirements
+    from dreamlite_core.repro.provenance import REPO_ROOT
+
+    text = (REPO_ROOT / "environment.yml").read_text()
+    conda = dict(re.findall(r"^\s*-\s*([A-Za-z0-9_.\-]+)==([^\s#]+)", text, flags=re.M))
+    conda["torch"] = re.search(r"pytorch::pytorch=([\d.]+)", text).group(1)
+    assert {k.lower(): v for k, v in conda.items()} == pinned_requirements()
