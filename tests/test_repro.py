@@ -164,3 +164,11 @@ def test_environment_yml_pins_match_pyproject():
     conda = dict(re.findall(r"^\s*-\s*([A-Za-z0-9_.\-]+)==([^\s#]+)", text, flags=re.M))
     conda["torch"] = re.search(r"pytorch::pytorch=([\d.]+)", text).group(1)
     assert {k.lower(): v for k, v in conda.items()} == pinned_requirements()
+
+
+def test_readme_generated_blocks_are_current():
+    from dreamlite_core.repro.readme import README, render
+
+    text = README.read_text()
+    assert render(text) == text, "README is stale: run `python -c 'from dreamlite_core.repro.readme import " \
+                                 "update_readme; update_readme()'` (reproduce --profile default does it)"

@@ -96,6 +96,11 @@ def reproduce(profile: str = "default", only: list[str] | None = None, root: Pat
         print(f"[{i}/{len(notebooks)}] {nb.slug} ({profile}) ...", flush=True)
         seconds[nb.slug] = run_notebook(nb, profile, root)
         print(f"[{i}/{len(notebooks)}] {nb.slug} done in {seconds[nb.slug]:.1f} s", flush=True)
+    if profile == "default" and root == REPO_ROOT:
+        from .readme import update_readme
+
+        if update_readme():
+            print("README.md: notebook map and results table refreshed from results/*.json", flush=True)
     return seconds
 
 
