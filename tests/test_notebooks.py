@@ -47,3 +47,21 @@ def test_notebook_runs_under_smoke_and_writes_results(nb, smoke_results):
     assert results["metrics"], f"{nb.slug} wrote no metrics"
     prov = results["provenance"]
     assert prov["seed"] == 0 and prov["git_commit"] and prov["packages"]["torch"].startswith("2.13")
+
+
+@pytest.mark.notebooks
+def test_two_runs_give_byte_identical_figures_and_tables(smoke_results):
+    from dreamlite_core.repro import read_manifest
+    from dreamlite_core.repro.notebooks import get_notebook
+    from dreamlite_core.repro.provenance import REPO_ROOT
+    from dreamlite_core.repro.runner import run_notebook
+
+    def outputs():
+        manifest = read_manifest(REPO_ROOT / "runs" / "smoke" / "manifest.json")
+        return {k: v["sha256"] for k, v in manifest.items()
+                if v["notebook"] == "00_paper_in_numbers" and ("/figures/" in k or "/tables/" in k)}
+
+    smoke_results("00_paper_in_numbers")
+    first = outputs()
+    run_notebook(get_notebook("00"), "smoke")
+    assert outputs() == first and len(first) == 4  # png, pdf, csv, md
