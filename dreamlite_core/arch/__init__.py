@@ -1,0 +1,11 @@
+"""Paper-scale architecture: the SDXL -> DreamLite design path, accounting (parameters, MACs, memory), pruning with
+weight inheritance, and the iPhone latency model.
+
+Implements: the paper's U-Net section (DreamLite arXiv 2603.28713, "The U-Net") and SnapGen's design path
+(arXiv 2412.09619). Introduced in ``notebooks/01_sdxl_to_dreamlite.py``. Works without weights and without training;
+imports nothing of ours but ``dreamlite_core.paper``.
+"""
+
+from .pruning import PRUNING_RULES, build_unet, prune_unet, pruning_map
+
+__all__ = ["PRUNING_RULES", "build_unet", "prune_unet", "pruning_map"]
