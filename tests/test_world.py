@@ -137,3 +137,11 @@ def test_scenes_fit_the_canvas_without_overlap():
         objs = it.scene.objects
         for i, o in enumerate(objs):
             assert fits(o, objs[:i] + objs[i + 1:], gap=0.05, margin=0.0), it.prompt
+
+
+def test_gedit_balanced_edit_items():
+    items = make_edit_items("validation", 44, seed=0, group_weights={g: 1 for g in GEDIT_GROUPS})
+    assert [sum(it.gedit_group == g for it in items) for g in GEDIT_GROUPS] == [4] * 11
+    assert all(it.edit_type != "hybrid" for it in items)
+    with pytest.raises(ValueError, match="not both"):
+        make_edit_items("train", 3, seed=0, type_weights={"add": 1}, group_weights={"subject-add": 1})

@@ -433,26 +433,45 @@ def _count_after(spec, n_before):
     return {"add": n_before + 1, "remove": n_before - 1, "extract": 1}.get(spec["op"], n_before)
 
 
-def make_edit_items(split: str, n: int, seed: int, type_weights: dict | None = None) -> list[EditItem]:
-    """``n`` edit items of ``split``, deterministic in ``seed``. ``type_weights`` maps ImgEdit types
-    (``EDIT_TYPES``) to weights (default: equal); counts per type are exact, the order is shuffled."""
+GROUP_OPS: dict[str, tuple[str, ...]] = {g: tuple(op for op, (_, grp) in EDIT_OPS.items() if grp == g)
+                                         for g in GEDIT_GROUPS}
+
+
+def make_edit_items(split: str, n: int, seed: int, type_weights: dict | None = None,
+                    group_weights: dict | None = None) -> list[EditItem]:
+    """``n`` edit items of ``split``, deterministic in ``seed``.
+
+    ``type_weights`` maps ImgEdit types (``EDIT_TYPES``) to weights (default: equal). Alternatively
+    ``group_weights`` maps GEdit groups (``GEDIT_GROUPS``) to weights, for GEdit-balanced sets (no hybrids then:
+    each item's group is its op's group). Counts per type (or group) are exact; the order is shuffled.
+    """
     split_index = check_split(split)
-    weights = type_weights if type_weights is not None else {t: 1.0 for t in EDIT_TYPES}
-    types = allocate(int(n), weights, EDIT_TYPES)
-    rng = np.random.default_rng([int(seed), split_index, 2])
-    types = [types[i] for i in rng.permutation(len(types))]
+    if group_weights is not None and type_weights is not None:
+        raise ValueError("pass type_weights or group_weights, not both")
+    if group_weights is not None:
+        labels = allocate(int(n), group_weights, GEDIT_GROUPS)
+    else:
+        labels = allocate(int(n), type_weights if type_weights is not None else {t: 1.0 for t in EDIT_TYPES},
+                          EDIT_TYPES)
+    rng = np.random.default_rng([int(seed), split_index, 2 if group_weights is None else 3])
+    labels = [labels[i] for i in rng.permutation(len(labels))]
     items = []
-    for i, etype in enumerate(types):
+    for i, label in enumerate(labels):
         for _ in range(500):
-            style = "outline" if etype == "style" and rng.random() < 0.5 else "flat"
+            if group_weights is not None:
+                op = _pick(rng, GROUP_OPS[label])
+                etype = EDIT_OPS[op][0]
+            else:
+                etype = label
+                op = "hybrid" if etype == "hybrid" else _pick(rng, TYPE_OPS[etype])
+            style = "outline" if op == "style" and rng.random() < 0.5 else "flat"
             source = _source_scene(rng, split, style=style)
             if source is None:
                 continue
-            if etype == "hybrid":
+            if op == "hybrid":
                 result = _hybrid(rng, split, source)
                 group_op = None if result is None else result[2]["ops"][0]["op"]
             else:
-                op = _pick(rng, TYPE_OPS[etype])
                 result = _OPS[op](rng, split, source)
                 group_op = op
             if result is None:
@@ -463,7 +482,7 @@ def make_edit_items(split: str, n: int, seed: int, type_weights: dict | None = N
                 continue
             break
         else:  # pragma: no cover
-            raise RuntimeError(f"could not build a {etype} edit for split {split!r}")
+            raise RuntimeError(f"could not build a {label} edit for split {split!r}")
         group = EDIT_OPS[group_op][1]
         spec = {"edit_type": etype, "gedit_group": group, "instruction": text, **spec}
         items.append(EditItem(instruction=text, edit_type=etype, gedit_group=group, source=source, target=target,
