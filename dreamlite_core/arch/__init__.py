@@ -6,6 +6,10 @@ Implements: the paper's U-Net section (DreamLite arXiv 2603.28713, "The U-Net") 
 imports nothing of ours but ``dreamlite_core.paper``.
 """
 
+from .accounting import (UNetCost, activation_memory, analytic_macs, build_meta, count_params,
+                         count_transformer_blocks, measure_macs, params_by_stage, params_by_type, unet_cost)
 from .pruning import PRUNING_RULES, build_unet, prune_unet, pruning_map
 
-__all__ = ["PRUNING_RULES", "build_unet", "prune_unet", "pruning_map"]
+__all__ = ["PRUNING_RULES", "UNetCost", "activation_memory", "analytic_macs", "build_meta", "build_unet",
+           "count_params", "count_transformer_blocks", "measure_macs", "params_by_stage", "params_by_type",
+           "prune_unet", "pruning_map", "unet_cost"]
