@@ -6,7 +6,8 @@ columns; rules in ``/work/shared/PAPER_FACTS.md``). Introduced in ``notebooks/02
 ``eval`` imports only ``world``: it never shares code or weights with the reward models that training optimises.
 """
 
-from .calibration import BENCHMARKS, benchmark_table, calibration_points, detector_confusion, score
+from .calibration import (BENCHMARKS, benchmark_items, benchmark_table, calibration_points, detector_confusion,
+                          gate_statistics, junk_images, score)
 from .common import EvalInputError, relative_position
 from .detect import Detection, ImageAnalysis, analyse_image, detect_objects
 from .dpg import dpg_score
@@ -14,7 +15,8 @@ from .edit import gedit_score, imgedit_score, judge_edit
 from .geneval import evaluate_geneval, geneval_score
 from .io import read_eval_folder, write_eval_folder
 
-__all__ = ["BENCHMARKS", "Detection", "EvalInputError", "ImageAnalysis", "analyse_image", "benchmark_table",
+__all__ = ["BENCHMARKS", "Detection", "EvalInputError", "ImageAnalysis", "analyse_image", "benchmark_items",
+           "benchmark_table", "gate_statistics", "junk_images",
            "calibration_points", "detect_objects", "detector_confusion", "dpg_score", "evaluate_geneval",
            "gedit_score", "geneval_score", "imgedit_score", "judge_edit", "read_eval_folder", "relative_position",
            "score", "write_eval_folder"]

@@ -21,6 +21,24 @@ from .detect import analyse_image
 BENCHMARKS = ("geneval", "dpg", "imgedit", "gedit")
 
 
+def benchmark_items(benchmark: str, n: int, split: str = "test", seed: int = 0) -> list:
+    """The item set a mini benchmark is scored on: GenEval's six tasks in equal shares, DPG paragraphs, ImgEdit's
+    nine types in equal shares, or GEdit's eleven groups in equal shares; the held-out ``test`` split by default.
+    Notebooks 02 and 04-06 call this with the same arguments so their numbers refer to the same items."""
+    from ..world.edit import GEDIT_GROUPS, make_edit_items
+    from ..world.t2i import GENEVAL_TASKS, make_t2i_items
+
+    if benchmark == "geneval":
+        return make_t2i_items(split, n, seed, task_weights={t: 1.0 for t in GENEVAL_TASKS})
+    if benchmark == "dpg":
+        return make_t2i_items(split, n, seed, task_weights={"dpg": 1.0})
+    if benchmark == "imgedit":
+        return make_edit_items(split, n, seed)
+    if benchmark == "gedit":
+        return make_edit_items(split, n, seed, group_weights={g: 1.0 for g in GEDIT_GROUPS})
+    raise ValueError(f"unknown benchmark {benchmark!r}; benchmarks: {', '.join(BENCHMARKS)}")
+
+
 def _shuffle_within(groups: list[str], rng: np.random.Generator) -> np.ndarray:
     """A permutation that moves every index to another index of the same group (when the group has >= 2)."""
     perm = np.arange(len(groups))
@@ -127,3 +145,73 @@ def detector_confusion(items, size: int = 32, threshold: float = 0.3) -> dict:
     return {"labels": labels, "matrix": conf.tolist(), "n_objects": n, "shape_accuracy": shape_acc,
             "color_accuracy": hits_color / max(n, 1), "fill_accuracy": hits_fill / max(n, 1),
             "size_accuracy": hits_size / max(n, 1), "spurious_per_image": spurious / max(len(scenes), 1)}
+
+
+def junk_images(n: int, size: int = 32, seed: int = 0) -> np.ndarray:
+    """``n`` images of things that are not ShapesWorld objects, for calibrating the detector's gates: smoothed
+    noise blobs, random star-shaped polygons, ellipses, and two same-coloured shapes fused into one blob.
+    uint8 (n, size, size, 3) on the default background."""
+    from ..world.constants import BACKGROUNDS, COLORS
+    from ..world.render import render_scene
+    from ..world.scene import Scene, SceneObject
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng([seed, 7])
+    bg = np.array(BACKGROUNDS["gray"], np.float32)
+    palette = list(COLORS.values())
+    ss = 4
+    yy, xx = (np.mgrid[0:size * ss, 0:size * ss] + 0.5) / (size * ss)
+    out = np.empty((n, size, size, 3), np.uint8)
+    for i in range(n):
+        kind = i % 4
+        color = np.array(palette[int(rng.integers(len(palette)))], np.float32)
+        if kind == 3:
+            c = list(COLORS)[int(rng.integers(len(COLORS)))]
+            a = SceneObject(SHAPES[int(rng.integers(5))], c, 0.42, 0.5, "medium")
+            b = a.replace(shape=SHAPES[int(rng.integers(5))], x=round(0.42 + float(rng.uniform(0.1, 0.22)), 4),
+                          y=round(0.5 + float(rng.uniform(-0.12, 0.12)), 4))
+            out[i] = render_scene(Scene((a, b)), size)
+            continue
+        if kind == 0:
+            field = gaussian_filter(rng.normal(size=yy.shape), rng.uniform(1.0, 3.0) * ss)
+            mask = field > np.percentile(field, rng.uniform(82, 94))
+        elif kind == 1:
+            k = int(rng.integers(3, 9))
+            angles = np.sort(rng.uniform(0, 2 * np.pi, k))
+            radii = rng.uniform(0.05, 0.22, k)
+            cx, cy = rng.uniform(0.3, 0.7, 2)
+            th = np.arctan2(yy - cy, xx - cx) % (2 * np.pi)
+            r_edge = np.interp(th, np.r_[angles - 2 * np.pi, angles, angles + 2 * np.pi], np.r_[radii, radii, radii])
+            mask = np.hypot(xx - cx, yy - cy) <= r_edge
+        else:
+            cx, cy = rng.uniform(0.3, 0.7, 2)
+            ax_a, ax_b = rng.uniform(0.05, 0.22, 2)
+            t = rng.uniform(0, np.pi)
+            u = (xx - cx) * np.cos(t) + (yy - cy) * np.sin(t)
+            v = -(xx - cx) * np.sin(t) + (yy - cy) * np.cos(t)
+            mask = (u / ax_a) ** 2 + (v / ax_b) ** 2 <= 1
+        alpha = mask.reshape(size, ss, size, ss).mean((1, 3))[..., None]
+        out[i] = np.rint(bg * (1 - alpha) + color * alpha).astype(np.uint8)
+    return out
+
+
+def gate_statistics(items, junk: np.ndarray, size: int = 32) -> dict:
+    """Detector statistics on renders of ``items`` and on ``junk`` images: quality, margin and confidence of
+    every detection, and the share of each population that passes GenEval's thresholds (0.3 and 0.9)."""
+    from .detect import MARGIN_GOOD, MARGIN_JUNK, QUALITY_GOOD, QUALITY_JUNK
+
+    scenes = [getattr(it, "scene", None) or it.target for it in items]
+    pops = {"renders": render_scenes(scenes, size), "junk": junk}
+    out = {"gates": {"quality": [QUALITY_JUNK, QUALITY_GOOD], "margin": [MARGIN_JUNK, MARGIN_GOOD]}}
+    for name, imgs in pops.items():
+        q, m, c = [], [], []
+        for img in imgs:
+            for d in analyse_image(img).detections:
+                q.append(d.quality)
+                m.append(d.margin)
+                c.append(d.confidence)
+        c_arr = np.array(c) if c else np.zeros(0)
+        out[name] = {"quality": q, "margin": m, "confidence": c, "n": len(c),
+                     "pass_0.3": float((c_arr > 0.3).mean()) if c else 0.0,
+                     "pass_0.9": float((c_arr > 0.9).mean()) if c else 0.0}
+    return out

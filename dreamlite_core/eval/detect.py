@@ -54,6 +54,7 @@ ALPHA_ASSIGN = 0.15  # colours with at least this alpha compete for a pixel (sma
 QUALITY_JUNK, QUALITY_GOOD = 0.72, 0.90
 MARGIN_JUNK, MARGIN_GOOD = 0.0, 0.08
 RESIDUAL_GOOD, RESIDUAL_JUNK = 18.0, 45.0
+BANK_BLURS = (0.5, 0.8)  # Gaussian blurs (px at 32 px, scaled with the size) of the extra references
 MIN_AREA_FRACTION = 0.5  # of the smallest rendered object's area
 
 
@@ -190,9 +191,14 @@ def _grown(mask: np.ndarray) -> np.ndarray:
     return g.astype(np.float32)
 
 
-def _reference_patch(obj: SceneObject, size: int) -> tuple[np.ndarray, float]:
-    """The canonical patch and area of a rendered object, computed the way ``analyse_image`` does."""
+def _reference_patch(obj: SceneObject, size: int, blur: float = 0.0) -> tuple[np.ndarray, float]:
+    """The canonical patch and area of a rendered object (optionally blurred by a Gaussian of ``blur`` px),
+    computed the way ``analyse_image`` does."""
     a = object_coverage(obj, size)
+    if blur > 0:
+        from scipy.ndimage import gaussian_filter
+
+        a = gaussian_filter(a, blur)
     a = np.rint(a * 255.0) / 255.0  # the uint8 rounding of a render
     mask = a >= ALPHA_ON
     a = a * _grown(mask)
@@ -202,7 +208,8 @@ def _reference_patch(obj: SceneObject, size: int) -> tuple[np.ndarray, float]:
 @lru_cache(maxsize=8)
 def reference_bank(size: int) -> _Bank:
     """Rendered references at ``size`` px: every shape x size x fill x rotation (triangles) x 16 sub-pixel
-    phases (the renderer snaps centres to quarter pixels)."""
+    phases (the renderer snaps centres to quarter pixels), plus the same objects blurred by ``BANK_BLURS`` (4
+    phases each), so that a slightly soft decoder output still matches its shape."""
     patches, shape_idx, fills, rots, sizes, areas = [], [], [], [], [], {}
     phases = [(py / 4, px / 4) for py in range(4) for px in range(4)]
     for si, shape in enumerate(SHAPES):
@@ -210,16 +217,18 @@ def reference_bank(size: int) -> _Bank:
             for fill in FILLS:
                 for rot in ((0.0, 180.0) if shape == "triangle" else (0.0,)):
                     area_acc = []
-                    for py, px in phases:
-                        obj = SceneObject(shape, "blue", x=0.5 + px / size, y=0.5 + py / size, size=size_name,
-                                          fill=fill, rotation=rot)
-                        patch, area = _reference_patch(obj, size)
-                        patches.append(patch.ravel())
-                        shape_idx.append(si)
-                        fills.append(fill)
-                        rots.append(rot)
-                        sizes.append(size_name)
-                        area_acc.append(area)
+                    for blur in (0.0,) + BANK_BLURS:
+                        for py, px in (phases if blur == 0 else phases[::5]):
+                            obj = SceneObject(shape, "blue", x=0.5 + px / size, y=0.5 + py / size,
+                                              size=size_name, fill=fill, rotation=rot)
+                            patch, area = _reference_patch(obj, size, blur * size / 32)
+                            patches.append(patch.ravel())
+                            shape_idx.append(si)
+                            fills.append(fill)
+                            rots.append(rot)
+                            sizes.append(size_name)
+                            if blur == 0:
+                                area_acc.append(area)
                     areas[(shape, size_name, fill)] = float(np.mean(area_acc))
     min_area = min(areas.values())
     patches = np.stack(patches).astype(np.float32)
