@@ -159,3 +159,44 @@ def headline_records() -> list[dict]:
          "imgedit": r.imgedit, "gedit_en_q": r.gedit_en_q}
         for r in HEADLINE_TABLE
     ]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Added by the arch area (notebook 01): SnapGen's design-path effects, Apple's SDXL timing, device assumptions.
+# --------------------------------------------------------------------------------------------------------------------
+
+#: SnapGen's published design path from SDXL, each step with the effect SnapGen reports (arXiv 2412.09619, as
+#: summarised in ../shared/PAPER_FACTS.md). Negative = reduction, relative to SnapGen's model before that step;
+#: None where SnapGen reports no number for that quantity.
+SNAPGEN_DESIGN_STEPS = {
+    "self_attention_removed": {"change": "self-attention removed except at the lowest resolution",
+                               "params_pct": None, "flops_pct": -17.0, "latency_pct": -24.0},
+    "separable_conv": {"change": "depthwise-separable convs with expansion 2",
+                       "params_pct": -15.0, "flops_pct": -27.0, "latency_pct": None},
+    "ffn_expansion_3": {"change": "FFN expansion 4 -> 3 (about)", "params_pct": -12.0, "flops_pct": -12.0,
+                        "latency_pct": None},
+    "multi_query": {"change": "multi-head -> multi-query attention", "params_pct": -16.0, "flops_pct": None,
+                    "latency_pct": -9.0},
+}
+SNAPGEN_DESIGN_SOURCE = "SnapGen (arXiv 2412.09619), per-step effects as in ../shared/PAPER_FACTS.md"
+
+#: SnapGen's model (arXiv 2412.09619): 379M parameters, 1024x1024 in about 1.4 s on iPhone 16 Pro Max.
+SNAPGEN_MODEL = {"params": 379_000_000, "iphone16promax_seconds": 1.4, "geneval": 0.66, "dpg": 81.1}
+
+#: Apple's own Stable Diffusion on iPhone (apple/ml-stable-diffusion README): SDXL on iPhone 15 Pro Max at 768x768
+#: in about 31 s (a whole generation, with Apple's recipe: split-einsum attention, chunked, palettized).
+APPLE_SDXL_IPHONE = {"device": "iPhone 15 Pro Max", "resolution": 768, "seconds": 31.0,
+                     "source": "apple/ml-stable-diffusion README"}
+
+#: DreamLite's on-device deployment (PAPER_FACTS.md, "Deployment"): what runs per 1024x1024 generation.
+DREAMLITE_DEPLOYMENT = {
+    "device": "iPhone 17 Pro", "seconds": 3.0, "unet_calls": 4, "unet_input": (1, 4, 128, 256),
+    "unet_precision": "fp16 Core ML", "vae": "TAESDXL decoder (AutoencoderTiny), fp16 Core ML",
+    "text_encoder": "Qwen3-VL-2B, 4-bit via MLX (about 0.8 GB)", "export_text_len_default": 77,
+}
+
+#: TAESDXL (``AutoencoderTiny``): about 1.22M parameters in the encoder and 1.22M in the decoder (PAPER_FACTS.md).
+TAESDXL_PARAMS = {"encoder": 1_220_000, "decoder": 1_220_000}
+
+#: Qwen3-VL-2B-Instruct (the frozen text encoder): about 2B parameters (model name), last hidden state 2048-d.
+QWEN3_VL_2B_PARAMS = 2_000_000_000
