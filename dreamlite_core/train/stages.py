@@ -1,0 +1,479 @@
+"""DreamLite's task-progressive pretraining at nano scale: stage 1 (text-to-image), stage 2 (editing), stage 3 (joint),
+the direct-joint ablation, and the held-out evaluation with the four mini benchmarks.
+
+Implements: the paper's training recipe, step 1 (PAPER_FACTS.md "Training recipe": "(1) text-to-image, (2) editing,
+(3) joint text-to-image + editing. The authors say direct joint training was unstable for a model this small"):
+
+- stage 1: the generation prefix ``"[Generate]: "``, condition half all zeros (``edit_fraction = 0``);
+- stage 2: the ``"[Edit]: A diptych ..."`` prefix, condition half = the source latent (``edit_fraction = 1``),
+  continuing from stage 1's EMA weights;
+- stage 3: both in every batch (``edit_fraction = stage3_edit_fraction``), continuing from stage 2;
+- the ablation: stage 3's mix from scratch for as many steps as stages 1-3 together (equal compute), per seed.
+
+Each stage is a cached artifact (``run.artifact``): its folder holds a ``DreamLiteNanoPipeline`` written with
+``save_pretrained`` (``pipeline/``) and the stage's loss and validation logs; training itself runs in
+``runs/<profile>/train/<stage>-<hash>/`` with checkpoints, so a killed run resumes where it stopped. A stage's
+config includes its parent stage's folder name, so changing stage 1 retrains everything after it.
+
+Introduced in ``notebooks/04_stage1_t2i.py`` (stage 1), ``05_stage2_editing.py`` (stage 2) and
+``06_stage3_joint.py`` (stage 3 and the ablation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .data import DEFAULT_T2I_TASK_WEIGHTS, EditData, T2IData, edit_dataset, t2i_dataset
+from .loop import LoopConfig, TrainResult, ema_weights, train_loop
+from .objective import InContextObjective, ObjectiveConfig, validation_loss
+
+STAGES = ("stage1", "stage2", "stage3")
+PIPELINE_DIR = "pipeline"
+STAGE_VERSION = 1
+#: Where self-attention sits in the nano U-Net (3 levels on the 8x16 in-context input: 8x16, 4x8, 2x4).
+#: "lowest" is the paper's design (self-attention at the lowest resolution only); the others add it higher up.
+ATTENTION_LAYOUTS = {
+    "lowest": (("DreamLiteCrossAttnNoSelfAttnDownBlock2D", "DreamLiteCrossAttnNoSelfAttnDownBlock2D",
+                "DreamLiteCrossAttnDownBlock2D"),
+               ("DreamLiteCrossAttnUpBlock2D", "DreamLiteCrossAttnNoSelfAttnUpBlock2D", "DreamLiteUpBlock2D")),
+    "lowest2": (("DreamLiteCrossAttnNoSelfAttnDownBlock2D", "DreamLiteCrossAttnDownBlock2D",
+                 "DreamLiteCrossAttnDownBlock2D"),
+                ("DreamLiteCrossAttnUpBlock2D", "DreamLiteCrossAttnUpBlock2D", "DreamLiteUpBlock2D")),
+    "all": (("DreamLiteCrossAttnDownBlock2D",) * 3, ("DreamLiteCrossAttnUpBlock2D",) * 3),
+}
+
+
+# ---------------------------------------------------------------------------------------------- settings
+@dataclass
+class TrainSettings:
+    """The ``[<profile>.train]`` section as a dataclass (nano default values; see profiles.toml for each profile)."""
+
+    # data (ShapesWorld train split, rendered once and cached)
+    n_t2i: int = 60000
+    n_edit: int = 30000
+    task_weights: dict = field(default_factory=lambda: dict(DEFAULT_T2I_TASK_WEIGHTS))
+    n_validation: int = 256
+    # model
+    block_out_channels: list = field(default_factory=lambda: [32, 64, 128])
+    attention_head_dim: list = field(default_factory=lambda: [1, 2, 4])
+    transformer_layers_per_block: list = field(default_factory=lambda: [1, 1, 2])
+    cross_attention_dim: int = 128
+    attention_layout: str = "all"
+    # optimisation (shared by the stages)
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    warmup_steps: int = 100
+    min_lr_ratio: float = 0.05
+    weight_decay: float = 0.01
+    ema_decay: float = 0.999
+    sigma_scheme: str = "logit_normal"
+    p_drop_text: float = 0.1
+    stage1_steps: int = 2000
+    stage2_steps: int = 800
+    stage3_steps: int = 1200
+    stage3_edit_fraction: float = 0.5
+    checkpoint_every: int = 500
+    eval_every: int = 500
+    mixed_precision: str = "no"
+    torch_threads: int = 0            # 0: torch's default
+    # ablation (direct joint vs stages 1-3 at equal compute, per seed)
+    ablation_steps: int = 1000        # total steps per recipe (stages split it like stage1:stage2:stage3)
+    ablation_seeds: list = field(default_factory=lambda: [0, 1])
+    # evaluation (held-out test split)
+    eval_per_task: int = 40           # GenEval items per task (and DPG items)
+    eval_edits_per_type: int = 20     # ImgEdit items per type
+    ablation_eval_per_task: int = 24
+    ablation_eval_edits_per_type: int = 10
+    num_inference_steps: int = 28
+    guidance_scale: float = 2.5
+    eval_batch_size: int = 256
+    grid_prompts: int = 8
+
+    @classmethod
+    def from_profile(cls, section: dict) -> TrainSettings:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(section) - names)
+        if unknown:
+            raise ValueError(f"unknown [<profile>.train] keys {unknown} in profiles.toml; valid keys: {sorted(names)}")
+        return cls(**section)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def stage_steps(self, stage: str, total: int | None = None) -> int:
+        """Steps of ``stage``; with ``total``, the stage's share of ``total`` (for the equal-compute ablation)."""
+        steps = {"stage1": self.stage1_steps, "stage2": self.stage2_steps, "stage3": self.stage3_steps}
+        if total is None:
+            return steps[stage]
+        full = sum(steps.values())
+        s1 = round(total * steps["stage1"] / full)
+        s2 = round(total * steps["stage2"] / full)
+        return {"stage1": s1, "stage2": s2, "stage3": total - s1 - s2}[stage]
+
+    def edit_fraction(self, stage: str) -> float:
+        return {"stage1": 0.0, "stage2": 1.0, "stage3": self.stage3_edit_fraction, "joint": self.stage3_edit_fraction}[
+            stage]
+
+
+def settings_for(run) -> TrainSettings:
+    """The run's ``[<profile>.train]`` settings."""
+    return TrainSettings.from_profile(run.section("train"))
+
+
+# ---------------------------------------------------------------------------------------------- components
+@dataclass
+class Components:
+    """Frozen parts and cached data shared by every stage of one run."""
+
+    nano: object            # NanoConfig
+    vae: object             # AutoencoderTiny (trained, frozen)
+    text_encoder: object    # NanoTextEncoder
+    t2i: T2IData
+    edits: EditData
+    validation_t2i: T2IData
+    validation_edits: EditData
+
+
+_COMPONENTS: dict = {}
+
+
+def nano_config_for(run, settings: TrainSettings):
+    """The ``NanoConfig`` of this run: the VAE from ``[<profile>.nano]``, the U-Net widths from ``[<profile>.train]``."""
+    from ..nano.vae import vae_config_from_settings
+
+    base = vae_config_from_settings(run.section("nano"))
+    return base.replace(block_out_channels=tuple(settings.block_out_channels),
+                        attention_head_dim=tuple(settings.attention_head_dim),
+                        transformer_layers_per_block=tuple(settings.transformer_layers_per_block),
+                        cross_attention_dim=int(settings.cross_attention_dim))
+
+
+def components(run, settings: TrainSettings | None = None, progress: bool = True) -> Components:
+    """VAE (trained once, cached by the nano engineer's ``load_or_train_vae``), text encoder, and the cached
+    train / validation datasets. Memoised per (profile, seed) within a process."""
+    from ..nano import NanoTextEncoder, load_or_train_vae
+
+    settings = settings or settings_for(run)
+    key = (run.profile, run.seed, json.dumps(settings.to_dict(), sort_keys=True))
+    if key in _COMPONENTS:
+        return _COMPONENTS[key]
+    if settings.torch_threads:
+        torch.set_num_threads(int(settings.torch_threads))
+    nano = nano_config_for(run, settings)
+    vae = load_or_train_vae(run, run.section("nano"), progress=progress)
+    text = NanoTextEncoder(max_length=nano.text_max_length)
+    weights = settings.task_weights
+    t2i = t2i_dataset(run, vae, text, settings.n_t2i, run.seed, weights, nano.resolution, progress)
+    edits = edit_dataset(run, vae, text, settings.n_edit, run.seed, None, nano.resolution, progress)
+    val_t2i = t2i_dataset(run, vae, text, settings.n_validation, run.seed, weights, nano.resolution, progress,
+                          split="validation")
+    val_edits = edit_dataset(run, vae, text, settings.n_validation, run.seed, None, nano.resolution, progress,
+                             split="validation")
+    comp = Components(nano, vae, text, t2i, edits, val_t2i, val_edits)
+    _COMPONENTS[key] = comp
+    return comp
+
+
+def build_unet(nano, layout: str = "all", seed: int = 0):
+    """A freshly initialised nano ``DreamLiteUNetModel`` with self-attention placed by ``layout``
+    (``ATTENTION_LAYOUTS``). "lowest" is the paper's placement and is made by the nano package's pruning path."""
+    from diffusers import DreamLiteUNetModel
+
+    from ..nano import build_nano_unet, nano_unet_config
+
+    if layout not in ATTENTION_LAYOUTS:
+        raise ValueError(f"unknown attention_layout {layout!r}; layouts: {', '.join(ATTENTION_LAYOUTS)}")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if layout == "lowest":
+            return build_nano_unet(nano)
+        config = nano_unet_config(nano)
+        config["down_block_types"], config["up_block_types"] = (list(x) for x in ATTENTION_LAYOUTS[layout])
+        return DreamLiteUNetModel(**config)
+
+
+# ---------------------------------------------------------------------------------------------- one stage
+def _loop_config(settings: TrainSettings, steps: int, seed: int, description: str) -> LoopConfig:
+    return LoopConfig(steps=steps, batch_size=settings.batch_size, learning_rate=settings.learning_rate,
+                      warmup_steps=min(settings.warmup_steps, max(1, steps // 5)),
+                      min_lr_ratio=settings.min_lr_ratio, weight_decay=settings.weight_decay,
+                      ema_decay=settings.ema_decay, checkpoint_every=settings.checkpoint_every,
+                      eval_every=settings.eval_every, seed=seed, mixed_precision=settings.mixed_precision,
+                      description=description)
+
+
+def _objective(comp: Components, settings: TrainSettings, edit_fraction: float, validation: bool = False):
+    cfg = ObjectiveConfig(edit_fraction=edit_fraction, p_drop_text=settings.p_drop_text,
+                          sigma_scheme=settings.sigma_scheme, resolution=comp.nano.resolution)
+    if validation:
+        return InContextObjective(cfg, comp.validation_t2i, comp.validation_edits)
+    return InContextObjective(cfg, comp.t2i, comp.edits)
+
+
+def _eval_fn(comp: Components, settings: TrainSettings):
+    """Validation losses (text-to-image and edit, fixed draws of the VALIDATION split) for the loop's callback."""
+    val_t2i = _objective(comp, settings, 0.0, validation=True)
+    val_edit = _objective(comp, settings, 1.0, validation=True)
+
+    def eval_fn(model, step):
+        return {"val_loss_t2i": validation_loss(model, val_t2i, batches=2, batch_size=128),
+                "val_loss_edit": validation_loss(model, val_edit, batches=2, batch_size=128)}
+
+    return eval_fn
+
+
+def make_pipeline(unet, comp: Components):
+    """A ``DreamLiteNanoPipeline`` around a trained U-Net and the run's VAE and text encoder."""
+    from ..nano import DreamLiteNanoPipeline
+
+    pipe = DreamLiteNanoPipeline.from_components(unet, comp.vae, text_encoder=comp.text_encoder, config=comp.nano)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def train_stage(run, name: str, edit_fraction: float, steps: int, seed: int, parent: Path | None = None,
+                settings: TrainSettings | None = None, progress: bool = True) -> Path:
+    """Train one stage (or an ablation run) and return its artifact folder (``pipeline/`` + logs).
+
+    ``parent``: an artifact folder whose ``pipeline/unet`` initialises the U-Net (stages 2 and 3); ``None`` starts
+    from a fresh initialisation (stage 1, the direct-joint ablation). Cached by config; resumable while training.
+    """
+    from diffusers import DreamLiteUNetModel
+
+    settings = settings or settings_for(run)
+    comp = components(run, settings, progress)
+    config = {"name": name, "edit_fraction": edit_fraction, "steps": steps, "seed": seed,
+              "parent": parent.name if parent else None, "settings": settings.to_dict(),
+              "data": [comp.t2i.folder.name, comp.edits.folder.name], "version": STAGE_VERSION}
+    from ..repro import config_hash
+
+    work = run.work_dir / "train" / f"{name}-{config_hash(config)}"
+
+    def build(folder: Path) -> None:
+        if parent is not None:
+            unet = DreamLiteUNetModel.from_pretrained(parent / PIPELINE_DIR / "unet")
+        else:
+            unet = build_unet(comp.nano, settings.attention_layout, seed)
+        objective = _objective(comp, settings, edit_fraction)
+        loop = _loop_config(settings, steps, seed, name)
+        loop.progress = progress
+        t0 = time.perf_counter()
+        result: TrainResult = train_loop(unet, objective, loop, work, eval_fn=_eval_fn(comp, settings))
+        wall = time.perf_counter() - t0
+        model = result.model
+        with ema_weights(model, result.ema_state):
+            make_pipeline(model, comp).save_pretrained(folder / PIPELINE_DIR)
+        for log in ("log.jsonl", "eval.jsonl", "config.json"):
+            if (work / log).exists():
+                shutil.copy(work / log, folder / log)
+        logged = [r for r in result.log if "samples_per_s" in r]
+        summary = {"name": name, "steps": steps, "edit_fraction": edit_fraction, "seed": seed,
+                   "wall_seconds_this_session": wall, "resumed_from": result.resumed_from,
+                   "train_seconds": logged[-1]["elapsed_s"] if logged else wall,
+                   "samples_per_s": float(np.median([r["samples_per_s"] for r in logged])) if logged else None,
+                   "params": sum(p.numel() for p in model.parameters()), "parent": config["parent"]}
+        (folder / "stage_summary.json").write_text(json.dumps(summary, indent=1))
+
+    return run.artifact(name, config, build)
+
+
+def stage1(run, progress: bool = True) -> Path:
+    """Stage 1: text-to-image pretraining from a fresh U-Net (condition half zeros, "[Generate]: " prefix)."""
+    s = settings_for(run)
+    return train_stage(run, "stage1", 0.0, s.stage1_steps, run.seed, None, s, progress)
+
+
+def stage2(run, progress: bool = True) -> Path:
+    """Stage 2: editing pretraining (condition = source latent, the "[Edit]: A diptych ..." prefix), from stage 1."""
+    s = settings_for(run)
+    return train_stage(run, "stage2", 1.0, s.stage2_steps, run.seed, stage1(run, progress), s, progress)
+
+
+def stage3(run, progress: bool = True) -> Path:
+    """Stage 3: joint text-to-image + editing (``stage3_edit_fraction`` of each batch are edits), from stage 2."""
+    s = settings_for(run)
+    return train_stage(run, "stage3", s.stage3_edit_fraction, s.stage3_steps, run.seed, stage2(run, progress), s,
+                       progress)
+
+
+def ablation_runs(run, progress: bool = True) -> dict:
+    """The stability experiment: for each seed, stages 1-3 and direct joint training from scratch, both with
+    ``ablation_steps`` total steps (equal compute). Returns ``{"staged": [folders], "joint": [folders]}``."""
+    s = settings_for(run)
+    total = s.ablation_steps
+    out = {"staged": [], "joint": []}
+    for seed in s.ablation_seeds:
+        parent = None
+        for stage in STAGES:
+            parent = train_stage(run, f"ablation_staged_{stage}", s.edit_fraction(stage), s.stage_steps(stage, total),
+                                 int(seed), parent, s, progress)
+        out["staged"].append(parent)
+        out["joint"].append(train_stage(run, "ablation_joint", s.stage3_edit_fraction, total, int(seed), None, s,
+                                        progress))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- finding and loading
+def pipeline_folder(artifact: Path) -> Path:
+    return Path(artifact) / PIPELINE_DIR
+
+
+def load_pipeline(artifact: Path, device: str = "cpu"):
+    """The ``DreamLiteNanoPipeline`` saved in a stage's artifact folder."""
+    from ..nano import DreamLiteNanoPipeline
+
+    pipe = DreamLiteNanoPipeline.from_pretrained(pipeline_folder(artifact))
+    pipe.set_progress_bar_config(disable=True)
+    return pipe.to(device)
+
+
+def find_trained_pipeline(profile: str = "default") -> Path | None:
+    """The ``pipeline/`` folder of the latest complete stage-3 run of ``profile`` (``runs/<profile>/artifacts/
+    stage3-*/pipeline``), or ``None`` when there is none. The CLI's ``generate``/``edit`` and the Core ML export
+    use it."""
+    from ..repro.provenance import REPO_ROOT
+
+    root = REPO_ROOT / "runs" / profile / "artifacts"
+    if not root.is_dir():
+        return None
+    found = [p / PIPELINE_DIR for p in root.glob("stage3-*")
+             if (p / "artifact_config.json").exists() and (p / PIPELINE_DIR / "model_index.json").exists()]
+    if not found:
+        return None
+    return max(found, key=lambda p: (p.parent / "artifact_config.json").stat().st_mtime)
+
+
+def read_logs(artifact: Path) -> tuple[list[dict], list[dict]]:
+    """(loss log rows, validation rows) of a stage's artifact folder."""
+    def rows(name):
+        path = Path(artifact) / name
+        return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+
+    return rows("log.jsonl"), rows("eval.jsonl")
+
+
+def stage_summary(artifact: Path) -> dict:
+    return json.loads((Path(artifact) / "stage_summary.json").read_text())
+
+
+# ---------------------------------------------------------------------------------------------- evaluation
+def _generate_all(pipe, prompts: list[str], settings: TrainSettings, seed: int, guidance_scale: float | None = None,
+                  num_inference_steps: int | None = None) -> np.ndarray:
+    out = []
+    for start in range(0, len(prompts), settings.eval_batch_size):
+        chunk = prompts[start:start + settings.eval_batch_size]
+        g = torch.Generator().manual_seed(seed + start)
+        out.append(pipe.generate(chunk, num_inference_steps=num_inference_steps or settings.num_inference_steps,
+                                 guidance_scale=settings.guidance_scale if guidance_scale is None else guidance_scale,
+                                 generator=g, output_type="uint8").images)
+    return np.concatenate(out)
+
+
+def _edit_all(pipe, sources: np.ndarray, instructions: list[str], settings: TrainSettings, seed: int,
+              guidance_scale: float | None = None, num_inference_steps: int | None = None) -> np.ndarray:
+    out = []
+    for start in range(0, len(instructions), settings.eval_batch_size):
+        g = torch.Generator().manual_seed(seed + start)
+        out.append(pipe.edit(sources[start:start + settings.eval_batch_size],
+                             instructions[start:start + settings.eval_batch_size],
+                             num_inference_steps=num_inference_steps or settings.num_inference_steps,
+                             guidance_scale=settings.guidance_scale if guidance_scale is None else guidance_scale,
+                             generator=g, output_type="uint8").images)
+    return np.concatenate(out)
+
+
+def eval_items(split: str, per_task: int, edits_per_type: int, seed: int):
+    """(GenEval items, DPG items, edit items) of ``split`` with equal counts per task / edit type."""
+    from ..world import GENEVAL_TASKS, make_t2i_items
+    from ..world.edit import EDIT_TYPES, make_edit_items
+
+    t2i = make_t2i_items(split, per_task * (len(GENEVAL_TASKS) + 1), seed,
+                         task_weights={t: 1.0 for t in GENEVAL_TASKS + ("dpg",)}) if per_task else []
+    geneval = [it for it in t2i if it.task != "dpg"]
+    dpg = [it for it in t2i if it.task == "dpg"]
+    edits = make_edit_items(split, edits_per_type * len(EDIT_TYPES), seed) if edits_per_type else []
+    return geneval, dpg, edits
+
+
+def _strip(report: dict) -> dict:
+    """A report without its per-item lists (for results JSON)."""
+    return {k: v for k, v in report.items() if k not in ("correct", "reasons", "per_item", "per_prompt", "checks")}
+
+
+def evaluate_pipeline(pipe, settings: TrainSettings, split: str = "test", seed: int = 0,
+                      benchmarks=("geneval", "dpg", "imgedit", "gedit"), per_task: int | None = None,
+                      edits_per_type: int | None = None, guidance_scale: float | None = None,
+                      num_inference_steps: int | None = None, calibrate: bool = True) -> dict:
+    """The mini benchmarks of ``pipe`` on ``split`` (``"test"``: the held-out compositions), each beside its oracle
+    (ground-truth renders) and chance (shuffled pairings) scored by the same judge.
+
+    Returns ``{benchmark: {"model": report, "oracle": report, "chance": report[, "identity": report]}}`` plus
+    ``"images"``: the generated / edited uint8 arrays and their items (for sample grids), and ``"seconds"``.
+    """
+    from ..eval import calibration_points, dpg_score, gedit_score, geneval_score, imgedit_score
+    from ..world import render_scene
+
+    if split not in ("validation", "test"):
+        raise ValueError(f"evaluate on 'validation' (tuning) or 'test' (held-out report); got {split!r}")
+    per_task = settings.eval_per_task if per_task is None else per_task
+    edits_per_type = settings.eval_edits_per_type if edits_per_type is None else edits_per_type
+    geneval_items, dpg_items, edit_items = eval_items(split, per_task, edits_per_type, seed)
+    out: dict = {"images": {}, "seconds": {}}
+    t0 = time.perf_counter()
+    if "geneval" in benchmarks or "dpg" in benchmarks:
+        items = ([*geneval_items] if "geneval" in benchmarks else []) + ([*dpg_items] if "dpg" in benchmarks else [])
+        images = _generate_all(pipe, [it.prompt for it in items], settings, seed, guidance_scale, num_inference_steps)
+        n_gen = len(geneval_items) if "geneval" in benchmarks else 0
+        if "geneval" in benchmarks:
+            out["geneval"] = {"model": _strip(geneval_score(images[:n_gen], geneval_items))}
+            out["images"]["geneval"] = (images[:n_gen], geneval_items)
+        if "dpg" in benchmarks:
+            out["dpg"] = {"model": _strip(dpg_score(images[n_gen:], dpg_items))}
+            out["images"]["dpg"] = (images[n_gen:], dpg_items)
+    out["seconds"]["t2i"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if "imgedit" in benchmarks or "gedit" in benchmarks:
+        sources = np.stack([render_scene(it.source, size=pipe.resolution) for it in edit_items])
+        edited = _edit_all(pipe, sources, [it.instruction for it in edit_items], settings, seed, guidance_scale,
+                           num_inference_steps)
+        out["images"]["edit"] = (sources, edited, edit_items)
+        if "imgedit" in benchmarks:
+            out["imgedit"] = {"model": _strip(imgedit_score(sources, edited, edit_items))}
+        if "gedit" in benchmarks:
+            out["gedit"] = {"model": _strip(gedit_score(sources, edited, edit_items))}
+    out["seconds"]["edit"] = time.perf_counter() - t0
+    if calibrate:
+        for bench, items in (("geneval", geneval_items), ("dpg", dpg_items), ("imgedit", edit_items),
+                             ("gedit", edit_items)):
+            if bench in out:
+                points = calibration_points(bench, items, size=pipe.resolution, seed=seed)
+                out[bench].update({k: _strip(v) for k, v in points.items()})
+    return out
+
+
+def evaluate_on_test(artifact: Path, run, benchmarks=("geneval", "dpg", "imgedit", "gedit"), **kwargs) -> dict:
+    """``evaluate_pipeline`` on the held-out TEST split for a stage's artifact folder (cached as JSON beside it)."""
+    settings = settings_for(run)
+    pipe = load_pipeline(artifact, run.config.get("device", "cpu") if torch.cuda.is_available() else "cpu")
+    return evaluate_pipeline(pipe, settings, "test", run.seed, benchmarks, **kwargs)
+
+
+def headline_scores(evaluation: dict) -> dict:
+    """``{benchmark: {"model", "oracle", "chance"} overall scores}`` plus GenEval's per-task accuracies."""
+    out = {}
+    for bench in ("geneval", "dpg", "imgedit", "gedit"):
+        if bench in evaluation:
+            out[bench] = {k: v["overall"] for k, v in evaluation[bench].items()}
+    if "geneval" in evaluation:
+        out["geneval_by_task"] = evaluation["geneval"]["model"]["by_task"]
+    if "imgedit" in evaluation:
+        out["imgedit_by_type"] = evaluation["imgedit"]["model"]["by_type"]
+    return out

@@ -1,0 +1,140 @@
+"""Training data, the in-context objective and the stage chain (dreamlite_core.train.data / objective / stages),
+on tiny models and a few hundred ShapesWorld items."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from dreamlite_core.repro import Run
+from dreamlite_core.train import stages
+from dreamlite_core.train.data import gather_text, t2i_dataset
+from dreamlite_core.train.objective import InContextObjective, ObjectiveConfig
+
+TINY_NANO = {"latent_channels": 4, "vae_width": 8, "vae_steps": 2, "vae_batch_size": 4, "vae_lr": 1e-3,
+             "vae_edge_weight": 0.0, "vae_train_scenes": 16, "vae_time_limit_s": 0}
+TINY_TRAIN = {"n_t2i": 48, "n_edit": 32, "n_validation": 16, "block_out_channels": [16, 32, 32],
+              "attention_head_dim": [1, 1, 2], "transformer_layers_per_block": [1, 1, 1], "cross_attention_dim": 16,
+              "batch_size": 8, "stage1_steps": 3, "stage2_steps": 2, "stage3_steps": 2, "checkpoint_every": 2,
+              "eval_every": 0, "ablation_steps": 4, "ablation_seeds": [0], "eval_per_task": 1,
+              "eval_edits_per_type": 1, "num_inference_steps": 2, "warmup_steps": 1}
+
+
+@pytest.fixture
+def tiny_run(tmp_path):
+    run = Run("04_stage1_t2i", profile="smoke", seed=0, output_dir=tmp_path / "out", root=tmp_path)
+    sections = {"nano": TINY_NANO, "train": TINY_TRAIN}
+    run.section = lambda name: sections[name]
+    stages._COMPONENTS.clear()
+    yield run
+    stages._COMPONENTS.clear()
+
+
+def test_gather_text_trims_to_longest_caption_and_masks_padding():
+    states = torch.arange(3 * 5 * 2, dtype=torch.float16).reshape(3, 5, 2)
+    lengths = torch.tensor([2, 4, 1])
+    hidden, mask = gather_text(states, lengths, torch.tensor([0, 2, 0]))
+    assert hidden.shape == (3, 2, 2) and hidden.dtype == torch.float32
+    assert mask.tolist() == [[1, 1], [1, 0], [1, 1]]
+    assert torch.equal(hidden[1, 0], states[2, 0].float())
+
+
+def test_datasets_are_cached_and_never_built_from_the_test_split(tiny_run):
+    comp = stages.components(tiny_run, stages.settings_for(tiny_run), progress=False)
+    t2i = comp.t2i
+    assert t2i.latents.shape == (48, 4, 8, 8) and t2i.latents.dtype == torch.float16
+    assert t2i.captions[0] == "" and all(c.startswith("[Generate]: ") for c in t2i.captions[1:])
+    assert set(t2i.caption_index.tolist()) == set(range(1, len(t2i.captions)))  # every caption used, null unused
+    assert t2i.states.shape[0] == len(t2i.captions) == t2i.lengths.shape[0]
+    assert comp.edits.source_latents.shape == comp.edits.latents.shape == (32, 4, 8, 8)
+    assert all(c.startswith("[Edit]: A diptych") for c in comp.edits.captions[1:])
+    stats = json.loads((t2i.folder / "data_stats.json").read_text())
+    assert stats["items"] == 48
+    again = t2i_dataset(tiny_run, comp.vae, comp.text_encoder, 48, 0, stages.settings_for(tiny_run).task_weights,
+                        progress=False)
+    assert again.folder == t2i.folder and torch.equal(again.latents, t2i.latents)
+    with pytest.raises(ValueError, match="never from 'test'"):
+        t2i_dataset(tiny_run, comp.vae, comp.text_encoder, 8, 0, split="test", progress=False)
+
+
+def test_objective_packs_zeros_for_generation_and_sources_for_edits(tiny_run):
+    comp = stages.components(tiny_run, stages.settings_for(tiny_run), progress=False)
+    g = torch.Generator().manual_seed(0)
+    t2i_batch = InContextObjective(ObjectiveConfig(edit_fraction=0.0, p_drop_text=0.0), comp.t2i,
+                                   comp.edits).sample_batch(16, g)
+    assert torch.count_nonzero(t2i_batch["condition"]) == 0 and not t2i_batch["is_edit"].any()
+    edit_batch = InContextObjective(ObjectiveConfig(edit_fraction=1.0, p_drop_text=1.0), comp.t2i,
+                                    comp.edits).sample_batch(16, g)
+    assert edit_batch["is_edit"].all()
+    # every condition is the source latent of some edit item, and every caption was dropped to the null caption
+    sources = comp.edits.source_latents.float().flatten(1)
+    for cond in edit_batch["condition"].flatten(1):
+        assert (sources == cond).all(dim=1).any()
+    null_len = int(comp.edits.lengths[0])
+    assert edit_batch["encoder_attention_mask"].sum(dim=1).tolist() == [null_len] * 16
+    mixed = InContextObjective(ObjectiveConfig(edit_fraction=0.5), comp.t2i, comp.edits)
+    shares = [float(mixed.sample_batch(16, torch.Generator().manual_seed(i))["is_edit"].float().mean())
+              for i in range(40)]
+    assert 0.4 < sum(shares) / len(shares) < 0.6
+
+
+def test_loss_ignores_the_condition_half_of_the_prediction(tiny_run):
+    comp = stages.components(tiny_run, stages.settings_for(tiny_run), progress=False)
+    objective = InContextObjective(ObjectiveConfig(edit_fraction=0.5), comp.t2i, comp.edits)
+    batch = objective.sample_batch(8, torch.Generator().manual_seed(0))
+
+    class RightHalfOnly(torch.nn.Module):  # predicts the exact target on the left, garbage on the right
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(()))
+
+        def forward(self, packed, t, **kw):
+            target = batch["noise"] - batch["latents"]
+            out = torch.cat([target * self.w, 100 * torch.randn_like(target)], dim=-1)
+            return type("Out", (), {"sample": out})()
+
+    assert float(objective.loss(RightHalfOnly(), batch, None)) == pytest.approx(0.0, abs=1e-10)
+
+
+def test_stages_chain_each_from_the_previous_and_find_the_stage3_pipeline(tiny_run, monkeypatch):
+    from dreamlite_core.nano import DreamLiteNanoPipeline
+
+    a1 = stages.stage1(tiny_run, progress=False)
+    a3 = stages.stage3(tiny_run, progress=False)  # trains stage 2 on the way, reuses the cached stage 1
+    a2 = next((tiny_run.artifacts_dir).glob("stage2-*"))
+    assert json.loads((a2 / "artifact_config.json").read_text())["parent"] == a1.name
+    assert json.loads((a3 / "artifact_config.json").read_text())["parent"] == a2.name
+    assert len(list(tiny_run.artifacts_dir.glob("stage1-*"))) == 1
+    summary = stages.stage_summary(a3)
+    assert summary["steps"] == 2 and summary["edit_fraction"] == 0.5
+    log, _ = stages.read_logs(a1)
+    assert [r["step"] for r in log][-1] == 3
+    monkeypatch.setattr("dreamlite_core.repro.provenance.REPO_ROOT", tiny_run.root)
+    found = stages.find_trained_pipeline("smoke")
+    assert found == a3 / "pipeline"
+    assert stages.find_trained_pipeline("paper") is None
+    pipe = DreamLiteNanoPipeline.from_pretrained(found)
+    pipe.set_progress_bar_config(disable=True)
+    images = pipe.generate(["a red circle"], num_inference_steps=2, output_type="uint8",
+                           generator=torch.Generator().manual_seed(0)).images
+    assert images.shape == (1, 32, 32, 3)
+    # stage 2 starts from stage 1's weights: its U-Net differs from stage 1's, but not from a fresh init only
+    u1 = DreamLiteNanoPipeline.from_pretrained(a1 / "pipeline").unet.state_dict()
+    u2 = DreamLiteNanoPipeline.from_pretrained(a2 / "pipeline").unet.state_dict()
+    assert u1.keys() == u2.keys() and any(not torch.equal(u1[k], u2[k]) for k in u1)
+
+
+def test_equal_compute_ablation_splits_steps_like_the_stages():
+    s = stages.TrainSettings(stage1_steps=2000, stage2_steps=800, stage3_steps=1200)
+    split = [s.stage_steps(st, 1000) for st in stages.STAGES]
+    assert split == [500, 200, 300] and sum(split) == 1000
+    assert s.edit_fraction("joint") == s.stage3_edit_fraction
+    with pytest.raises(ValueError, match="unknown \\[<profile>.train\\] keys \\['bogus'\\]"):
+        stages.TrainSettings.from_profile({"bogus": 1})
+
+
+def test_evaluation_refuses_the_training_split():
+    with pytest.raises(ValueError, match="'validation' \\(tuning\\) or 'test'"):
+        stages.evaluate_pipeline(None, stages.TrainSettings(), split="train")
