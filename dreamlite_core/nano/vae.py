@@ -1,0 +1,307 @@
+"""DreamLite-Nano's VAE: a diffusers ``AutoencoderTiny`` (TAESD family) trained on ShapesWorld renders.
+
+Implements: DreamLite's latent space (arXiv 2603.28713; PAPER_FACTS.md "The rest of the model": TAESDXL, an
+``AutoencoderTiny`` with a 4-channel latent at x8). The nano VAE maps 32x32 RGB to 8x8 latents (x4) with
+``latent_channels`` channels (8 by default: at 4 channels small stars and crosses blur into diamonds and cap the
+checker's oracle, FIELD_NOTES). Introduced in ``notebooks/03_in_context_concatenation.py``.
+
+Latent convention (as diffusers' DreamLite pipeline decodes): the U-Net works on *scaled* latents
+    z = (E(x) - shift_factor) * scaling_factor,     x = D(z / scaling_factor + shift_factor)
+with ``shift_factor`` and ``scaling_factor`` measured on training renders (mean and 1 / std of E(x)) and stored in
+the VAE's config. Images cross the API as uint8 (B, H, W, 3) in [0, 255]; ``AutoencoderTiny`` itself takes and
+returns [-1, 1] (its encoder maps to [0, 1]; its decoder clamps latents with tanh(x/3)*3).
+
+Training the VAE is a cached artifact: :func:`load_or_train_vae` with the ``[<profile>.nano]`` settings.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import NanoConfig
+
+VAE_METRICS_FILE = "nano_vae_metrics.json"
+
+
+def build_nano_vae(config: NanoConfig | None = None):
+    """An untrained ``AutoencoderTiny`` at x``vae_downsample`` with ``latent_channels`` channels (same width in
+    every block, as ``AutoencoderTiny`` requires)."""
+    from diffusers import AutoencoderTiny
+
+    config = config or NanoConfig()
+    levels = int(round(math.log2(config.vae_downsample))) + 1
+    if 2 ** (levels - 1) != config.vae_downsample:
+        raise ValueError(f"vae_downsample must be a power of two; got {config.vae_downsample}")
+    if len(config.vae_encoder_blocks) != levels or len(config.vae_decoder_blocks) != levels:
+        raise ValueError(f"x{config.vae_downsample} needs {levels} encoder and decoder levels; got "
+                         f"{config.vae_encoder_blocks} and {config.vae_decoder_blocks}")
+    width = config.vae_width
+    return AutoencoderTiny(
+        in_channels=3, out_channels=3, encoder_block_out_channels=(width,) * levels,
+        decoder_block_out_channels=(width,) * levels, latent_channels=config.latent_channels,
+        num_encoder_blocks=tuple(config.vae_encoder_blocks), num_decoder_blocks=tuple(config.vae_decoder_blocks),
+        scaling_factor=1.0, shift_factor=0.0)
+
+
+def images_to_tensor(images):
+    """uint8 images (B, H, W, 3) or (H, W, 3), numpy or torch, -> float32 (B, 3, H, W) in [-1, 1]."""
+    import torch
+
+    if isinstance(images, np.ndarray):
+        images = torch.from_numpy(np.ascontiguousarray(images))
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images must be a uint8 numpy array or torch tensor (B, H, W, 3); got {type(images).__name__}")
+    if images.ndim == 3:
+        images = images[None]
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"images must be (B, H, W, 3) RGB; got shape {tuple(images.shape)}")
+    if images.dtype != torch.uint8:
+        raise ValueError(f"images must be uint8 in [0, 255]; got {images.dtype}")
+    return images.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def tensor_to_images(pixels) -> np.ndarray:
+    """float (B, 3, H, W) in [-1, 1] -> uint8 numpy (B, H, W, 3) (clamped, rounded)."""
+    x = ((pixels.detach().float().clamp(-1, 1) + 1.0) * 127.5).round().to("cpu").byte()
+    return x.permute(0, 2, 3, 1).numpy()
+
+
+def encode_images(vae, images, batch_size: int = 256):
+    """Scaled latents z = (E(x) - shift_factor) * scaling_factor for uint8 images (B, H, W, 3) -> (B, C, h, w)."""
+    import torch
+
+    pixels = images_to_tensor(images)
+    scale = float(vae.config.scaling_factor)
+    shift = float(getattr(vae.config, "shift_factor", 0.0) or 0.0)
+    device = next(vae.parameters()).device
+    out = []
+    with torch.no_grad():
+        for start in range(0, pixels.shape[0], batch_size):
+            raw = vae.encode(pixels[start:start + batch_size].to(device)).latents
+            out.append(((raw - shift) * scale).float().cpu())
+    return torch.cat(out)
+
+
+def decode_latents(vae, latents, batch_size: int = 256, output_type: str = "uint8"):
+    """uint8 images (B, H, W, 3) from scaled latents (B, C, h, w): x = D(z / scaling_factor + shift_factor).
+
+    ``output_type="pt"`` returns the decoder's float (B, 3, H, W) in [-1, 1] instead (differentiable).
+    """
+    import torch
+
+    scale = float(vae.config.scaling_factor)
+    shift = float(getattr(vae.config, "shift_factor", 0.0) or 0.0)
+    device = next(vae.parameters()).device
+    if output_type == "pt":
+        return vae.decode(latents.to(device) / scale + shift).sample
+    if output_type != "uint8":
+        raise ValueError(f"output_type must be 'uint8' or 'pt'; got {output_type!r}")
+    out = []
+    with torch.no_grad():
+        for start in range(0, latents.shape[0], batch_size):
+            z = latents[start:start + batch_size].to(device) / scale + shift
+            out.append(tensor_to_images(vae.decode(z).sample))
+    return np.concatenate(out)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """Peak signal-to-noise ratio in dB between uint8 image batches (over all pixels): 10 log10(255^2 / MSE)."""
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10.0 * math.log10(255.0 ** 2 / mse)
+
+
+def round_trip(vae, images: np.ndarray) -> np.ndarray:
+    """D(E(x)) as uint8: what the diffusion model can at best reproduce."""
+    return decode_latents(vae, encode_images(vae, images))
+
+
+def _vae_loss(recon, target, edge_weight: float):
+    """Pixel loss in [-1, 1]: MSE + L1 + ``edge_weight`` x L1 between finite-difference gradients (keeps small
+    shapes' corners sharp)."""
+    import torch.nn.functional as F
+
+    loss = F.mse_loss(recon, target) + F.l1_loss(recon, target)
+    if edge_weight:
+        dx = lambda x: x[..., :, 1:] - x[..., :, :-1]  # noqa: E731
+        dy = lambda x: x[..., 1:, :] - x[..., :-1, :]  # noqa: E731
+        loss = loss + edge_weight * (F.l1_loss(dx(recon), dx(target)) + F.l1_loss(dy(recon), dy(target)))
+    return loss
+
+
+def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
+                   edge_weight: float = 0.5, warmup: int = 50, progress: bool = True, time_limit_s: float | None = None):
+    """Train ``vae`` to reconstruct uint8 ``images`` (N, H, W, 3); AdamW, warmup + cosine decay, horizontal flips.
+
+    Afterwards sets ``shift_factor`` / ``scaling_factor`` to the mean and 1 / std of the raw latents of (up to 2048
+    of) the training images, so scaled latents have mean 0 and std 1. Returns the loss history (list of floats).
+    ``time_limit_s`` stops early (the schedule still ends at ``steps``; used to cap the smoke profile).
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    if images.ndim != 4 or images.dtype != np.uint8:
+        raise ValueError(f"training images must be uint8 (N, H, W, 3); got {images.dtype} {images.shape}")
+    generator = torch.Generator().manual_seed(seed)
+    data = images_to_tensor(images)
+    vae.train()
+    optimizer = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=1e-4, betas=(0.9, 0.99))
+
+    def lr_at(step):
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup))) * 0.95 + 0.05
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
+    history = []
+    start = time.perf_counter()
+    bar = tqdm(range(steps), desc="nano VAE", disable=not progress)
+    for step in bar:
+        idx = torch.randint(0, data.shape[0], (batch_size,), generator=generator)
+        batch = data[idx]
+        flip = torch.rand(batch_size, generator=generator) < 0.5
+        batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+        raw = vae.encode(batch).latents
+        recon = vae.decode(raw).sample
+        loss = _vae_loss(recon, batch, edge_weight)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        history.append(loss.item())
+        if step % 20 == 0:
+            bar.set_postfix(loss=f"{np.mean(history[-20:]):.4f}")
+        if time_limit_s is not None and time.perf_counter() - start > time_limit_s:
+            break
+    vae.eval()
+    set_latent_scaling(vae, images[: min(len(images), 2048)])
+    return history
+
+
+def set_latent_scaling(vae, images: np.ndarray) -> tuple[float, float]:
+    """Measure the raw latents' mean and std on ``images`` and store ``shift_factor = mean`` and
+    ``scaling_factor = 1 / std`` in the VAE config. Returns (shift_factor, scaling_factor)."""
+    import torch
+
+    vae.register_to_config(scaling_factor=1.0, shift_factor=0.0)
+    with torch.no_grad():
+        raw = encode_images(vae, images)
+    shift, std = float(raw.mean()), float(raw.std())
+    vae.register_to_config(scaling_factor=1.0 / max(std, 1e-6), shift_factor=shift)
+    return shift, 1.0 / max(std, 1e-6)
+
+
+# ---------------------------------------------------------------------- the cached artifact
+def vae_config_from_settings(settings: dict, base: NanoConfig | None = None) -> NanoConfig:
+    """The ``NanoConfig`` of the VAE described by a ``[<profile>.nano]`` section (``vae_width``,
+    ``latent_channels``)."""
+    base = base or NanoConfig()
+    return base.replace(vae_width=int(settings.get("vae_width", base.vae_width)),
+                        latent_channels=int(settings.get("latent_channels", base.latent_channels)))
+
+
+def _vae_artifact_config(settings: dict, seed: int) -> dict:
+    keys = ("latent_channels", "vae_width", "vae_steps", "vae_batch_size", "vae_lr", "vae_edge_weight",
+            "vae_train_scenes", "vae_time_limit_s")
+    missing = [k for k in keys if k not in settings]
+    if missing:
+        raise KeyError(f"the [<profile>.nano] section lacks VAE settings {missing} (dreamlite_core/repro/profiles.toml)")
+    config = {k: settings[k] for k in keys}
+    config.update(seed=seed, version=1)
+    return config
+
+
+def vae_training_images(n: int, seed: int, size: int = 32) -> np.ndarray:
+    """uint8 (n, size, size, 3) renders of ShapesWorld TRAIN scenes: half text-to-image scenes, half edit
+    sources and targets (never the validation or test split)."""
+    from ..world import make_edit_items, make_t2i_items, render_scene
+
+    n_t2i = n // 2
+    n_edit = (n - n_t2i + 1) // 2
+    scenes = [item_scene(it) for it in make_t2i_items("train", n_t2i, seed)]
+    for it in make_edit_items("train", n_edit, seed + 1):
+        scenes.extend(edit_item_scenes(it))
+    return np.stack([render_scene(s, size=size) for s in scenes[:n]]).astype(np.uint8)
+
+
+def item_scene(item):
+    """The scene of a text-to-image item (attribute ``scene`` or key ``"scene"``)."""
+    return item["scene"] if isinstance(item, dict) else item.scene
+
+
+def edit_item_scenes(item):
+    """(source scene, target scene) of an edit item."""
+    get = (lambda k: item[k]) if isinstance(item, dict) else (lambda k: getattr(item, k))
+    for src, tgt in (("source", "target"), ("source_scene", "target_scene")):
+        try:
+            return [get(src), get(tgt)]
+        except (KeyError, AttributeError):
+            continue
+    raise AttributeError(f"cannot find source/target scenes on edit item {item!r}")
+
+
+def nano_vae_artifact(run, settings: dict, progress: bool = True) -> Path:
+    """The folder of the trained nano VAE for these settings (``run.artifact("nano_vae", ...)``): trained once per
+    config, written with ``save_pretrained`` plus ``nano_vae_metrics.json`` (PSNR on held-out VALIDATION renders,
+    training time, latent statistics)."""
+    config = _vae_artifact_config(settings, run.seed)
+
+    def build(folder: Path) -> None:
+        import torch
+
+        nano = vae_config_from_settings(settings)
+        images = vae_training_images(int(settings["vae_train_scenes"]), seed=run.seed, size=nano.resolution)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(run.seed)
+            vae = build_nano_vae(nano)
+        start = time.perf_counter()
+        history = train_nano_vae(vae, images, steps=int(settings["vae_steps"]),
+                                 batch_size=int(settings["vae_batch_size"]), lr=float(settings["vae_lr"]),
+                                 edge_weight=float(settings["vae_edge_weight"]), seed=run.seed, progress=progress,
+                                 time_limit_s=float(settings["vae_time_limit_s"]) or None)
+        seconds = time.perf_counter() - start
+        val = validation_images(256, seed=run.seed, size=nano.resolution)
+        metrics = {"psnr_val_db": psnr(val, round_trip(vae, val)), "train_seconds": seconds,
+                   "steps_done": len(history), "final_loss": float(np.mean(history[-20:])),
+                   "scaling_factor": float(vae.config.scaling_factor),
+                   "shift_factor": float(vae.config.shift_factor), "params": sum(p.numel() for p in vae.parameters()),
+                   "loss_history": [float(x) for x in history]}
+        vae.save_pretrained(folder)
+        (folder / VAE_METRICS_FILE).write_text(json.dumps(metrics, indent=1) + "\n")
+
+    return run.artifact("nano_vae", config, build)
+
+
+def validation_images(n: int, seed: int = 0, size: int = 32) -> np.ndarray:
+    """uint8 renders of ShapesWorld VALIDATION text-to-image scenes (for reporting, never for training)."""
+    from ..world import make_t2i_items, render_scene
+
+    return np.stack([render_scene(item_scene(it), size=size) for it in make_t2i_items("validation", n, seed)]).astype(np.uint8)
+
+
+def load_vae(folder: str | Path):
+    """An ``AutoencoderTiny`` saved by :func:`nano_vae_artifact` (or any ``save_pretrained`` folder), eval mode."""
+    from diffusers import AutoencoderTiny
+
+    folder = Path(folder)
+    if not (folder / "config.json").exists():
+        raise FileNotFoundError(f"no VAE at {folder} (config.json missing); train one with load_or_train_vae")
+    return AutoencoderTiny.from_pretrained(folder).eval().requires_grad_(False)
+
+
+def load_or_train_vae(run, settings: dict, progress: bool = True):
+    """The trained nano VAE for this run's ``[<profile>.nano]`` settings: loaded from the artifact cache, or trained
+    first (seconds under smoke, minutes under default). Its folder is ``vae.config._name_or_path``; its metrics
+    are in ``<folder>/nano_vae_metrics.json`` (:func:`vae_metrics`)."""
+    return load_vae(nano_vae_artifact(run, settings, progress=progress))
+
+
+def vae_metrics(vae_or_folder) -> dict:
+    """The ``nano_vae_metrics.json`` saved beside a trained VAE."""
+    folder = Path(vae_or_folder if isinstance(vae_or_folder, (str, Path)) else vae_or_folder.config._name_or_path)
+    return json.loads((folder / VAE_METRICS_FILE).read_text())

@@ -1,0 +1,264 @@
+"""Unit tests of DreamLite-Nano's components (dreamlite_core.nano): packing, objective, schedule, U-Net, VAE, text."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dreamlite_core import paper
+from dreamlite_core.nano import (NanoConfig, add_noise, build_nano_unet, build_nano_vae, calculate_shift,
+                                 decode_latents, encode_images, flow_matching_loss, flow_matching_target,
+                                 make_scheduler, nano_unet_config, pack_in_context, sample_sigmas,
+                                 set_sampling_timesteps, target_half, task_prompt, time_ids_for)
+from dreamlite_core.nano.in_context import condition_half, strip_task_prefix
+
+TINY = NanoConfig(block_out_channels=(16, 32, 32), attention_head_dim=(1, 1, 2), cross_attention_dim=16,
+                  addition_time_embed_dim=8, text_hidden_dim=32, vae_width=16, latent_channels=4,
+                  parent_block_out_channels=(24, 48, 48), parent_cross_attention_dim=24,
+                  parent_transformer_layers_per_block=(1, 2, 3))
+
+
+# ---------------------------------------------------------------- in-context packing and prefixes
+def test_pack_in_context_shapes_and_zero_condition_for_generation():
+    torch.manual_seed(0)
+    target = torch.randn(3, 8, 8, 8)
+    packed = pack_in_context(target)
+    assert packed.shape == (3, 8, 8, 16)
+    assert torch.equal(target_half(packed), target)
+    assert torch.count_nonzero(condition_half(packed)) == 0  # generation: the condition half is exactly zero
+
+
+def test_pack_in_context_keeps_the_edit_source_on_the_right():
+    torch.manual_seed(0)
+    target, source = torch.randn(2, 4, 8, 8), torch.randn(2, 4, 8, 8)
+    packed = pack_in_context(target, source)
+    assert torch.equal(packed[..., :8], target) and torch.equal(packed[..., 8:], source)
+    with pytest.raises(ValueError, match="shape"):
+        pack_in_context(target, source[..., :4])
+
+
+def test_task_prompts_use_the_papers_prefixes_verbatim():
+    assert task_prompt("generate", "a red circle") == "[Generate]: a red circle"
+    edit = task_prompt("edit", "the circle turned blue")
+    assert edit == paper.TASK_PREFIX_EDIT + "the circle turned blue"
+    assert edit.startswith("[Edit]: A diptych with two side-by-side images of the same scene. Compared to the right "
+                           "side, the left one has ")
+    assert strip_task_prefix(edit) == "the circle turned blue"
+    with pytest.raises(ValueError, match="unknown task"):
+        task_prompt("inpaint", "x")
+
+
+# ---------------------------------------------------------------- flow matching
+def test_add_noise_endpoints_and_midpoint():
+    torch.manual_seed(0)
+    x0, eps = torch.randn(3, 4, 8, 8), torch.randn(3, 4, 8, 8)
+    s = torch.tensor([0.0, 1.0, 0.25])
+    xt = add_noise(x0, eps, s)
+    assert torch.equal(xt[0], x0[0])  # s = 0 -> x0
+    assert torch.equal(xt[1], eps[1])  # s = 1 -> eps
+    assert torch.allclose(xt[2], 0.75 * x0[2] + 0.25 * eps[2])
+    assert torch.equal(flow_matching_target(x0, eps), eps - x0)
+
+
+def test_loss_covers_only_the_left_half():
+    torch.manual_seed(0)
+    x0, eps = torch.randn(2, 4, 8, 8), torch.randn(2, 4, 8, 8)
+    pred = torch.randn(2, 4, 8, 16, requires_grad=True)
+    loss = flow_matching_loss(pred, x0, eps)
+    changed = pred.detach().clone()
+    changed[..., 8:] = 1e3 * torch.randn(2, 4, 8, 8)  # any right half
+    assert torch.equal(flow_matching_loss(changed, x0, eps), loss.detach())
+    loss.backward()
+    assert torch.count_nonzero(pred.grad[..., 8:]) == 0 and torch.count_nonzero(pred.grad[..., :8]) > 0
+    expected = ((pred.detach()[..., :8] - (eps - x0)) ** 2).mean()
+    assert torch.allclose(loss.detach(), expected)
+    perfect = pack_in_context(eps - x0, torch.randn(2, 4, 8, 8))
+    assert flow_matching_loss(perfect, x0, eps).item() == 0.0
+
+
+def test_sample_sigmas_schemes_are_seeded_and_in_range():
+    a = sample_sigmas(1000, torch.Generator().manual_seed(1), scheme="logit_normal")
+    b = sample_sigmas(1000, torch.Generator().manual_seed(1), scheme="logit_normal")
+    assert torch.equal(a, b) and a.dtype == torch.float32 and a.shape == (1000,)
+    assert 0 < a.min() and a.max() < 1 and abs(a.median().item() - 0.5) < 0.05
+    u = sample_sigmas(4000, torch.Generator().manual_seed(1), scheme="uniform")
+    assert abs(u.mean().item() - 0.5) < 0.02 and (u < 0.1).float().mean() > 0.08  # flat, unlike logit-normal
+    assert (a < 0.1).float().mean() < 0.03
+    with pytest.raises(ValueError, match="unknown sigma scheme"):
+        sample_sigmas(2, scheme="beta")
+
+
+def test_time_ids_are_width_height_of_the_target():
+    ids = time_ids_for(3, 32)
+    assert ids.shape == (3, 2) and ids.tolist() == [[32.0, 32.0]] * 3
+    assert time_ids_for(1, (48, 32)).tolist() == [[48.0, 32.0]]
+
+
+def test_sampling_timesteps_match_diffusers_dreamlite_pipeline():
+    from diffusers.pipelines.dreamlite.pipeline_dreamlite import calculate_shift as dl_shift
+    from diffusers.pipelines.dreamlite.pipeline_dreamlite import retrieve_timesteps
+
+    for steps, size in ((28, 8), (4, 8), (4, 128)):
+        ours = make_scheduler()
+        got = set_sampling_timesteps(ours, steps, size, size).clone()
+        ref = make_scheduler()
+        mu = dl_shift(size * size // 4, 256, 4096, 0.5, 1.16)  # DreamLitePipeline: latents h*w // 4
+        expected, _ = retrieve_timesteps(ref, steps, "cpu", sigmas=np.linspace(1.0, 1 / steps, steps), mu=mu)
+        assert torch.allclose(got, expected)
+        assert math.isclose(calculate_shift(size * size // 4), mu)
+    # the exponential shift by hand: sigma' = e^mu / (e^mu + 1/s - 1), t = 1000 sigma'
+    mu = calculate_shift(16)
+    s = np.linspace(1.0, 1 / 4, 4)
+    by_hand = 1000 * np.exp(mu) / (np.exp(mu) + 1 / s - 1)
+    assert np.allclose(set_sampling_timesteps(make_scheduler(), 4, 8, 8).numpy(), by_hand, rtol=1e-5)
+    # PAPER_FACTS: the 4 mobile timesteps at 1024 px are "about [1000, 905, 760, 513]" (we get 1000, 905.4, 761.3, 515.3)
+    assert np.allclose(set_sampling_timesteps(make_scheduler(), 4, 128, 128).numpy(), [1000, 905, 760, 513], atol=3)
+
+
+def test_set_sampling_timesteps_resets_the_scheduler_between_runs():
+    sched = make_scheduler()
+    first = set_sampling_timesteps(sched, 3, 8, 8).clone()
+    x = torch.zeros(1, 4, 8, 8)
+    for t in sched.timesteps:
+        x = sched.step(torch.ones_like(x), t, x).prev_sample
+    assert torch.equal(set_sampling_timesteps(sched, 3, 8, 8), first) and sched.step_index is None
+
+
+# ---------------------------------------------------------------- U-Net
+def test_nano_unet_has_the_papers_block_types_and_runs_on_the_in_context_input():
+    cfg = nano_unet_config()
+    assert cfg["down_block_types"][:2] == ["DreamLiteCrossAttnNoSelfAttnDownBlock2D"] * 2  # cross-attention only
+    assert cfg["down_block_types"][2] == "DreamLiteCrossAttnDownBlock2D"  # self-attention at the lowest level
+    assert cfg["up_block_types"][-1] == "DreamLiteUpBlock2D"  # last up level: no attention
+    assert (cfg["num_kv_heads"], cfg["qk_norm"], cfg["use_sep_conv"], cfg["ff_mult"]) == (1, "rms_norm", True, 3)
+    assert cfg["encoder_hid_dim_type"] == "text_proj_rms" and cfg["encoder_hid_dim"] == 384
+    assert cfg["projection_class_embeddings_input_dim"] == 2 * cfg["addition_time_embed_dim"]
+    torch.manual_seed(0)
+    unet = build_nano_unet(TINY, prune=False)
+    x = torch.randn(2, 4, 8, 16)
+    text = torch.randn(2, 5, 32)
+    out = unet(x, torch.tensor([10.0, 900.0]), encoder_hidden_states=text,
+               encoder_attention_mask=torch.ones(2, 5, dtype=torch.long),
+               added_cond_kwargs={"time_ids": time_ids_for(2, 32)}).sample
+    assert out.shape == x.shape
+
+
+def test_pruned_unet_inherits_the_parents_weights():
+    pytest.importorskip("dreamlite_core.arch.pruning")
+    from dreamlite_core.nano.unet import build_nano_parent, count_parameters, nano_parent_config
+
+    parent = build_nano_parent(TINY)
+    assert nano_parent_config(TINY)["block_out_channels"] == [24, 48, 48]
+    child = build_nano_unet(TINY, parent=parent)
+    assert child.config.block_out_channels == (16, 32, 32) or list(child.config.block_out_channels) == [16, 32, 32]
+    assert count_parameters(child) < count_parameters(parent)
+    assert torch.equal(child.conv_in.weight, parent.conv_in.weight[:16])  # rule "first": leading channels
+    again = build_nano_unet(TINY)  # the parent is seeded: same child every time
+    assert all(torch.equal(a, b) for a, b in zip(child.state_dict().values(), again.state_dict().values()))
+
+
+def test_paper_variant_mirrors_the_authors_unet():
+    from dreamlite_core.nano.unet import nano_unet_config as cfg_of
+
+    cfg = cfg_of(NanoConfig.paper())
+    for key in ("block_out_channels", "transformer_layers_per_block", "attention_head_dim", "cross_attention_dim",
+                "encoder_hid_dim", "ff_mult", "num_kv_heads", "layers_per_block"):
+        assert list(np.atleast_1d(cfg[key])) == list(np.atleast_1d(paper.DREAMLITE_UNET_CONFIG[key])), key
+    from accelerate import init_empty_weights
+    from diffusers import DreamLiteUNetModel
+
+    with init_empty_weights():
+        unet = DreamLiteUNetModel(**cfg)
+    assert sum(p.numel() for p in unet.parameters()) == paper.DREAMLITE_UNET_PARAMS
+
+
+# ---------------------------------------------------------------- VAE
+def test_vae_downsamples_x4_and_latent_scaling_round_trips():
+    torch.manual_seed(0)
+    vae = build_nano_vae(TINY)
+    vae.register_to_config(scaling_factor=2.5, shift_factor=0.1)
+    images = (np.random.default_rng(0).random((3, 32, 32, 3)) * 255).astype(np.uint8)
+    latents = encode_images(vae, images)
+    assert latents.shape == (3, 4, 8, 8)
+    with torch.no_grad():
+        raw = vae.encode(torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1).latents
+    assert torch.allclose(latents, (raw - 0.1) * 2.5, atol=1e-5)
+    decoded = decode_latents(vae, latents)
+    assert decoded.shape == (3, 32, 32, 3) and decoded.dtype == np.uint8
+    with torch.no_grad():
+        direct = vae.decode(raw).sample
+    assert np.array_equal(decoded, ((direct.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
+
+
+def test_vae_training_lowers_the_loss_and_sets_unit_std_latents():
+    from dreamlite_core.nano import train_nano_vae
+
+    torch.manual_seed(0)
+    vae = build_nano_vae(TINY)
+    rng = np.random.default_rng(0)
+    images = np.zeros((64, 32, 32, 3), np.uint8)
+    for img in images:  # one coloured square per image
+        x, y = rng.integers(0, 24, 2)
+        img[y:y + 8, x:x + 8] = rng.integers(0, 256, 3)
+    history = train_nano_vae(vae, images, steps=30, batch_size=16, lr=3e-3, warmup=5, progress=False)
+    assert len(history) == 30 and np.mean(history[-5:]) < 0.8 * np.mean(history[:5])
+    latents = encode_images(vae, images)
+    assert abs(latents.mean().item()) < 1e-3 and abs(latents.std().item() - 1) < 1e-3
+
+
+def test_vae_rejects_images_that_are_not_uint8_rgb():
+    vae = build_nano_vae(TINY)
+    with pytest.raises(ValueError, match="uint8"):
+        encode_images(vae, np.zeros((1, 32, 32, 3), np.float32))
+    with pytest.raises(ValueError, match="RGB"):
+        encode_images(vae, np.zeros((1, 32, 32, 4), np.uint8))
+
+
+# ---------------------------------------------------------------- text encoder
+def test_text_encoder_loads_offline_and_returns_masked_token_states(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    from dreamlite_core.nano import NanoTextEncoder
+
+    enc = NanoTextEncoder()
+    prompts = ["", task_prompt("generate", "a red circle"), task_prompt("edit", "the circle turned blue")]
+    hidden, mask = enc.encode(prompts)
+    assert hidden.dtype == torch.float32 and hidden.shape[0] == 3 and hidden.shape[2] == 384
+    # [CLS] [SEP] | [CLS] [ generate ] : a red circle [SEP] | the edit prefix is long
+    assert mask.sum(dim=1).tolist()[:2] == [2, 9] and mask.sum(dim=1)[2] == hidden.shape[1]
+    assert torch.count_nonzero(hidden[0, 2:]) == 0 and torch.count_nonzero(hidden[1, 9:]) == 0
+    assert enc.cache_size == 3
+    alone, alone_mask = enc.encode(task_prompt("generate", "a red circle"))
+    assert torch.equal(alone[0], hidden[1, :9]) and alone_mask.tolist() == [[1] * 9]
+    assert not torch.allclose(hidden[1, 1], hidden[2, 1])  # the prefixes differ from the second token on
+
+
+def test_text_cache_saves_and_loads(tmp_path):
+    from transformers import BertConfig, BertModel
+
+    from dreamlite_core.nano import NanoTextEncoder
+    from dreamlite_core.nano.text import load_minilm
+
+    torch.manual_seed(0)
+    _, tokenizer = _tokenizer_only()
+    model = BertModel(BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,
+                                 num_attention_heads=2, intermediate_size=64))
+    enc = NanoTextEncoder(model, tokenizer)
+    h, m = enc.encode(["a red circle", "two blue squares"])
+    enc.save_cache(tmp_path / "text.safetensors")
+    other = NanoTextEncoder(model, tokenizer)
+    assert other.load_cache(tmp_path / "text.safetensors") == 2
+    h2, m2 = other.encode(["a red circle", "two blue squares"])
+    assert torch.equal(h, h2) and torch.equal(m, m2)
+    assert callable(load_minilm)
+
+
+def _tokenizer_only():
+    from transformers import AutoTokenizer
+
+    from dreamlite_core.nano import minilm_path
+
+    return None, AutoTokenizer.from_pretrained(str(minilm_path()), local_files_only=True)
