@@ -1,4 +1,4 @@
-"""Measure ShapesWorld's generation and rendering speed on one core (prints numbers; no assertions).
+"""Measure ShapesWorld's generation, rendering and judging speed on one core (prints numbers; no assertions).
 
     .venv/bin/python benchmarks/world_render_speed.py [--n 5000] [--size 32]
 """
@@ -39,6 +39,20 @@ def main() -> None:
     print(f"edit items          : {len(edits) / t_edits:8.0f} items/s ({len(edits)} items)")
     print(f"render {args.size}x{args.size} cold : {args.n / t_cold:8.0f} scenes/s (sprite cache filling)")
     print(f"render {args.size}x{args.size} warm : {args.n / t_warm:8.0f} scenes/s")
+
+    from dreamlite_core.eval import analyse_image
+    from dreamlite_core.eval.detect import reference_bank
+
+    t = time.perf_counter()
+    reference_bank(args.size)
+    t_bank = time.perf_counter() - t
+    images = render_scenes(scenes[:500], args.size)
+    t = time.perf_counter()
+    for img in images:
+        analyse_image(img)
+    t_det = time.perf_counter() - t
+    print(f"detector bank build : {t_bank:8.2f} s (once per size and process)")
+    print(f"detector            : {len(images) / t_det:8.0f} images/s")
 
 
 if __name__ == "__main__":
