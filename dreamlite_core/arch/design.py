@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from .. import paper
 
-__all__ = ["DesignStep", "design_path", "CLASS_SWITCH_CHECK", "SNAPGEN_EFFECTS_BY_STEP"]
+__all__ = ["DesignStep", "design_path", "design_path_rows", "build_random_cpu", "time_forward", "plot_design_waterfall",
+           "CLASS_SWITCH_CHECK", "SNAPGEN_EFFECTS_BY_STEP"]
 
 SDXL_CLASS = "UNet2DConditionModel"
 DREAMLITE_CLASS = "DreamLiteUNetModel"
@@ -99,3 +100,124 @@ SNAPGEN_EFFECTS_BY_STEP = {
     "mqa": "multi_query",
     "ffn3": "ffn_expansion_3",
 }
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Measuring the path
+# --------------------------------------------------------------------------------------------------------------------
+def _pct(new: float, old: float) -> float:
+    return 100.0 * (new - old) / old
+
+
+def design_path_rows(height: int = 128, width: int = 128, in_context_width: int = 256, text_len: int = 77,
+                     measure: bool = True, steps: list[DesignStep] | None = None) -> list[dict]:
+    """One row per design step: parameters, MACs per call (plain ``height x width`` and in-context
+    ``height x in_context_width`` latents), transformer blocks, fp16 weights, change vs the previous step (%), and
+    SnapGen's reported effect for the matching step.
+
+    ``measure=True`` runs every config on the meta device under ``FlopCounterMode``; ``False`` uses the closed-form
+    :func:`~dreamlite_core.arch.accounting.analytic_macs` (tests show both agree exactly; it is faster).
+    """
+    from .. import paper
+    from .accounting import (analytic_macs, build_meta, count_params, count_transformer_blocks, measure_macs)
+
+    rows: list[dict] = []
+    for step in steps or design_path():
+        model = build_meta(step.class_name, step.config)
+        if measure:
+            macs = measure_macs(model, height, width, text_len)["total"]
+            macs_ic = measure_macs(model, height, in_context_width, text_len)["total"]
+        else:
+            macs = analytic_macs(step.class_name, step.config, height, width, text_len)
+            macs_ic = analytic_macs(step.class_name, step.config, height, in_context_width, text_len)
+        params = count_params(model)
+        row = {"step": step.key, "label": step.label, "change": step.change, "class": step.class_name,
+               "dreamlite_only": step.dreamlite_only, "params": params, "macs": macs, "macs_in_context": macs_ic,
+               "transformer_blocks": count_transformer_blocks(model), "weights_mb_fp16": 2 * params / 2**20}
+        if rows:
+            row["params_pct"] = _pct(params, rows[-1]["params"])
+            row["macs_pct"] = _pct(macs, rows[-1]["macs"])
+        else:
+            row["params_pct"] = row["macs_pct"] = None
+        snap = paper.SNAPGEN_DESIGN_STEPS.get(SNAPGEN_EFFECTS_BY_STEP.get(step.key, ""), {})
+        row["snapgen_params_pct"] = snap.get("params_pct")
+        row["snapgen_flops_pct"] = snap.get("flops_pct")
+        row["snapgen_latency_pct"] = snap.get("latency_pct")
+        rows.append(row)
+    return rows
+
+
+def build_random_cpu(step: DesignStep, std: float = 0.02, seed: int = 0):
+    """Build a step's model on CPU with N(0, std) weights, fast: on meta first, then ``to_empty`` and fill in place
+    (diffusers' own initialisation of a 2.6B SDXL U-Net takes about 35 s; filling takes a few)."""
+    import torch
+
+    from .accounting import build_meta
+
+    model = build_meta(step.class_name, step.config).to_empty(device="cpu")
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0.0, std, generator=g)
+        for name, b in model.named_buffers():
+            b.zero_()
+    return model.eval()
+
+
+def time_forward(step: DesignStep, latent_hw: tuple[int, int] = (16, 16), text_len: int = 16, repeats: int = 2,
+                 threads: int | None = None) -> dict:
+    """Seconds for one forward of ``step``'s U-Net on this CPU (fp32, batch 1): the best of ``repeats`` after one
+    warm-up call. Returns ``{"step", "latent", "seconds", "build_seconds", "gmacs"}``. Not a test: see
+    ``benchmarks/bench_design_path.py``."""
+    import time
+
+    import torch
+
+    from .accounting import analytic_macs, unet_inputs
+
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(threads)
+    try:
+        t0 = time.perf_counter()
+        model = build_random_cpu(step)
+        build_s = time.perf_counter() - t0
+        kw = unet_inputs(model, *latent_hw, text_len=text_len, device="cpu")
+        times = []
+        with torch.inference_mode():
+            model(**kw)
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                model(**kw)
+                times.append(time.perf_counter() - t0)
+        del model
+    finally:
+        torch.set_num_threads(before)
+    return {"step": step.key, "latent": f"{latent_hw[0]}x{latent_hw[1]}", "seconds": min(times),
+            "build_seconds": build_s,
+            "gmacs": analytic_macs(step.class_name, step.config, *latent_hw, text_len=text_len) / 1e9}
+
+
+def plot_design_waterfall(rows: list[dict], axes) -> None:
+    """Draw parameters and MACs along the path as waterfalls on two matplotlib axes (``axes[0]``, ``axes[1]``).
+
+    Each bar spans from the previous step's value to this step's; the first and last bars start at zero.
+    """
+    labels = [r["label"] for r in rows]
+    for ax, key, unit, title in ((axes[0], "params", 1e6, "parameters (M)"),
+                                 (axes[1], "macs", 1e9, "GMACs per call, 128x128 latent")):
+        values = [r[key] / unit for r in rows]
+        for i, v in enumerate(values):
+            if i in (0, len(values) - 1):
+                bottom, height, color = 0.0, v, "C0" if i == 0 else "C3"
+            else:
+                prev = values[i - 1]
+                bottom, height = min(prev, v), abs(v - prev)
+                color = "C2" if v <= prev else "C1"
+            ax.bar(i, height, bottom=bottom, color=color, edgecolor="0.3", linewidth=0.5)
+            ax.annotate(f"{v:,.0f}", (i, max(v, values[i - 1] if i else v)), textcoords="offset points",
+                        xytext=(0, 3), ha="center", fontsize=7)
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=40, ha="right", fontsize=7)
+        ax.set_ylabel(title)
+        ax.set_title(title)
