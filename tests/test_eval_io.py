@@ -111,3 +111,14 @@ def test_write_refuses_to_overwrite(geneval_folder):
     folder, items = geneval_folder
     with pytest.raises(EvalInputError, match="not empty"):
         write_eval_folder(folder, items, render_scenes([it.scene for it in items]))
+
+
+def test_edit_metadata_with_unknown_colour_names_the_line(tmp_path, capsys):
+    items = make_edit_items("validation", 4, seed=0)
+    folder = write_eval_folder(tmp_path / "edits", items, render_scenes([it.target for it in items]))
+    lines = (folder / "items.jsonl").read_text().splitlines()
+    d = json.loads(lines[2])
+    d["target"]["objects"][0]["color"] = "magenta"
+    lines[2] = json.dumps(d)
+    (folder / "items.jsonl").write_text("\n".join(lines) + "\n")
+    _expect_error(folder, "gedit", r"line 3: unknown colour 'magenta'", capsys)
