@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from .. import paper
 
 __all__ = ["DesignStep", "design_path", "design_path_rows", "build_random_cpu", "time_forward", "plot_design_waterfall",
-           "CLASS_SWITCH_CHECK", "SNAPGEN_EFFECTS_BY_STEP"]
+           "CLASS_SWITCH_CHECK", "PRUNING_DEMO_CHILD", "SNAPGEN_EFFECTS_BY_STEP"]
 
 SDXL_CLASS = "UNet2DConditionModel"
 DREAMLITE_CLASS = "DreamLiteUNetModel"
@@ -92,6 +92,11 @@ def design_path() -> list[DesignStep]:
 #: Step 2's config built by DreamLite's class (plain blocks, extras off): must have exactly step 2's parameters.
 CLASS_SWITCH_CHECK = {**design_path()[2].config, **_dreamlite_blocks(level0_cross=False, level1_self=True),
                       **_PLAIN_DREAMLITE}
+
+#: A child for the weight-free pruning demo in notebook 01: the authors' DreamLite at half width, half the lowest
+#: level's depth and feed-forward x2 (every tensor a slice of the parent's; see ``dreamlite_core.arch.pruning``).
+PRUNING_DEMO_CHILD = {**paper.DREAMLITE_UNET_CONFIG, "block_out_channels": [128, 256, 448],
+                      "attention_head_dim": [2, 4, 7], "transformer_layers_per_block": [1, 1, 2], "ff_mult": 2}
 
 #: SnapGen's reported effect for the step that corresponds to ours (``paper.SNAPGEN_DESIGN_STEPS``), by step key.
 SNAPGEN_EFFECTS_BY_STEP = {
@@ -201,22 +206,25 @@ def time_forward(step: DesignStep, latent_hw: tuple[int, int] = (16, 16), text_l
 def plot_design_waterfall(rows: list[dict], axes) -> None:
     """Draw parameters and MACs along the path as waterfalls on two matplotlib axes (``axes[0]``, ``axes[1]``).
 
-    Each bar spans from the previous step's value to this step's; the first and last bars start at zero.
+    The first bar starts at zero; every other bar spans from the previous step's value to this step's (green: the
+    step shrinks the model, orange: it grows it); the number on a bar is the value *after* that step, and a dashed
+    line marks the last step's value.
     """
     labels = [r["label"] for r in rows]
     for ax, key, unit, title in ((axes[0], "params", 1e6, "parameters (M)"),
                                  (axes[1], "macs", 1e9, "GMACs per call, 128x128 latent")):
         values = [r[key] / unit for r in rows]
         for i, v in enumerate(values):
-            if i in (0, len(values) - 1):
-                bottom, height, color = 0.0, v, "C0" if i == 0 else "C3"
+            if i == 0:
+                bottom, height, color = 0.0, v, "C0"
             else:
                 prev = values[i - 1]
                 bottom, height = min(prev, v), abs(v - prev)
                 color = "C2" if v <= prev else "C1"
             ax.bar(i, height, bottom=bottom, color=color, edgecolor="0.3", linewidth=0.5)
-            ax.annotate(f"{v:,.0f}", (i, max(v, values[i - 1] if i else v)), textcoords="offset points",
-                        xytext=(0, 3), ha="center", fontsize=7)
+            ax.annotate(f"{v:,.0f}", (i, bottom + height), textcoords="offset points", xytext=(0, 3), ha="center",
+                        fontsize=7)
+        ax.axhline(values[-1], color="0.4", ls="--", lw=0.8)
         ax.set_xticks(range(len(labels)))
         ax.set_xticklabels(labels, rotation=40, ha="right", fontsize=7)
         ax.set_ylabel(title)

@@ -256,11 +256,15 @@ def _attention_plans(pname, cname, pa, ca, rule) -> dict[str, list]:
     kv_heads = heads if mha_p else torch.arange(1)
     q_idx = _heads_index(heads, dp, dc)
     kv_idx = _heads_index(kv_heads, dp, dc)
-    desc = f"heads {heads.tolist()} of {hp}, head dim [:{dc}] of {dp}"
+    desc = f"heads {_short(heads, hp)}, head dim [:{dc}] of {dp}"
+    kv_desc = desc if mha_p else f"the single K/V head (multi-query), head dim [:{dc}] of {dp}"
     plans = {"to_q.weight": [q_idx, None], "to_q.bias": [q_idx],
              "to_k.weight": [kv_idx, None], "to_k.bias": [kv_idx],
              "to_v.weight": [kv_idx, None], "to_v.bias": [kv_idx],
              "to_out.0.weight": [None, q_idx]}
+    descs = {k: (kv_desc if k.startswith(("to_k", "to_v", "norm_k")) else desc) for k in
+             ("to_q.weight", "to_q.bias", "to_k.weight", "to_k.bias", "to_v.weight", "to_v.bias", "to_out.0.weight",
+              "norm_q.weight", "norm_q.bias", "norm_k.weight", "norm_k.bias")}
     for norm in ("norm_q", "norm_k"):
         mod = getattr(pa, norm, None)
         w = getattr(mod, "weight", None) if mod is not None else None
@@ -275,7 +279,7 @@ def _attention_plans(pname, cname, pa, ca, rule) -> dict[str, list]:
             plans[f"{norm}.weight"] = [idx]
             if getattr(mod, "bias", None) is not None:
                 plans[f"{norm}.bias"] = [idx]
-    return {k: (v, desc) for k, v in plans.items()}
+    return {k: (v, descs[k]) for k, v in plans.items()}
 
 
 def _ff_plans(pname, cname, pf, cf, rule) -> dict[str, list]:
@@ -300,7 +304,7 @@ def _ff_plans(pname, cname, pf, cf, rule) -> dict[str, list]:
     desc = (f"units {_short(units, hidden_p)} in both halves [hidden; gate]" if gated
             else f"units {_short(units, hidden_p)}")
     return {"net.0.proj.weight": ([proj_idx, None], desc), "net.0.proj.bias": ([proj_idx], desc),
-            "net.2.weight": ([None, units], desc)}
+            "net.2.weight": ([None, units], f"columns: units {_short(units, hidden_p)}")}
 
 
 def _up_split(config, level: int, position: int, n_resnets: int) -> tuple[int, int]:
@@ -455,14 +459,18 @@ def _plan(parent, child, rule: str) -> list[_Plan]:
                                  "the child config is not a sub-structure of the parent")
         index, note = special.get(cname, ([None] * ctensor.ndim, None))
         index = list(index) + [None] * (ctensor.ndim - len(index))
-        resolved = []
+        resolved, extra = [], []
         for axis, (c, p) in enumerate(zip(ctensor.shape, ptensor.shape)):
             idx = index[axis]
             if idx is None:
                 idx = None if c == p else torch.arange(c)
+                if idx is not None:
+                    extra.append(f"axis {axis} [:{c}] of {p}")
             elif len(idx) != c:
                 raise ValueError(f"parameter '{cname}' axis {axis}: the rule picked {len(idx)} indices for {c}")
             resolved.append(idx)
+        if note is not None and extra:
+            note = note + "; " + ", ".join(extra)
         if note is None:
             note = "; ".join("all" if i is None else f"[:{len(i)}] of {p}"
                              for i, p in zip(resolved, ptensor.shape)) if ctensor.ndim else "all"
