@@ -204,3 +204,23 @@ def test_unknown_rule_and_meta_parent_are_refused():
         meta = DreamLiteUNetModel(**NANO)
     with pytest.raises(ValueError, match="meta"):
         prune_unet(meta, dict(meta.config))
+
+
+def test_norm_rule_picks_interchangeable_res_blocks_and_keeps_structural_ones():
+    """Down level: res-block 0 is structural (changes the width); up level: the first and the last are structural."""
+    parent = nano_parent(layers_per_block=3, transformer_layers_per_block=(1, 1, 1))
+    with torch.no_grad():
+        for p in list(parent.down_blocks[1].resnets[2].parameters()) + list(parent.up_blocks[1].resnets[2].parameters()):
+            p.mul_(4.0)
+    config = {**parent.config, "layers_per_block": 2}
+    norm = dict((c, p) for c, p, _ in pruning_map(parent, prune_unet(parent, config, rule="norm"), "norm"))
+    first = dict((c, p) for c, p, _ in pruning_map(parent, prune_unet(parent, config, rule="first"), "first"))
+    assert norm["down_blocks.1.resnets.1.norm1.weight"] == "down_blocks.1.resnets.2.norm1.weight"
+    assert first["down_blocks.1.resnets.1.norm1.weight"] == "down_blocks.1.resnets.1.norm1.weight"
+    assert norm["down_blocks.1.attentions.1.proj_in.weight"] == "down_blocks.1.attentions.2.proj_in.weight"
+    assert norm["up_blocks.1.resnets.1.norm1.weight"] == "up_blocks.1.resnets.2.norm1.weight"
+    assert first["up_blocks.1.resnets.1.norm1.weight"] == "up_blocks.1.resnets.1.norm1.weight"
+    for m in (norm, first):
+        assert m["down_blocks.1.resnets.0.norm1.weight"] == "down_blocks.1.resnets.0.norm1.weight"
+        assert m["up_blocks.1.resnets.0.norm1.weight"] == "up_blocks.1.resnets.0.norm1.weight"
+        assert m["up_blocks.1.resnets.2.norm1.weight"] == "up_blocks.1.resnets.3.norm1.weight"
