@@ -260,14 +260,17 @@ claims
 
 # %%
 fig, ax = new_figure(1, 1, size="wide")
-ax.barh(["this model"], [high - low], left=[low], color="C0", alpha=0.6, label="predicted range")
-for i, (label, s, color) in enumerate([("DreamLite paper", paper.DEVICE_CLAIMS["iphone17pro_seconds"], "C3"),
-                                       ("SnapGen paper", paper.DEVICE_CLAIMS["snapgen_iphone16promax_seconds"], "C2")]):
-    ax.axvline(s, color=color, ls="--", label=f"{label}: {s} s")
+ranges = claims[claims["source"] == "this model"].reset_index(drop=True)
+ax.barh(ranges["what"], ranges["high_s"] - ranges["low_s"], left=ranges["low_s"], color="C0", alpha=0.7,
+        height=0.5, label="this model: low-high")
+published = claims[claims["source"] == "published"].reset_index(drop=True)
+for i, row in published.iterrows():
+    ax.axvline(row["low_s"], color=f"C{i + 1}", ls="--", label=f"{row['what']}: {row['low_s']} s")
 ax.set_xscale("log")
-ax.set_xlabel("seconds per 1024x1024 generation (log scale)")
-ax.set_title(f"Roofline range on {device.name} against the published times")
-ax.legend(fontsize=8)
+ax.set_xlabel("seconds (log scale)")
+ax.tick_params(axis="y", labelsize=7)
+ax.set_title(f"Roofline ranges on {device.name} beside the published times")
+ax.legend(fontsize=7, loc="lower right")
 run.figure(fig, "01_iphone_latency")
 
 # %% [markdown]

@@ -51,3 +51,22 @@ def test_text_encoder_prefill_is_weight_bound_at_four_bits():
 def test_device_assumptions_name_their_sources():
     assert A19_PRO.sources and "assumption" in A19_PRO.sources
     assert dict(A19_PRO.compute_tflops).keys() == {"gpu", "neural_engine"}
+
+
+def test_network_cost_of_a_small_unet_and_taesdxl_decoder():
+    from dreamlite_core.arch.accounting import analytic_macs, build_meta
+    from dreamlite_core.arch.latency import taesdxl_decoder_cost, unet_network_cost
+
+    config = dict(sample_size=8, block_out_channels=(16, 32, 64), layers_per_block=1,
+                  transformer_layers_per_block=(1, 1, 1), attention_head_dim=[1, 2, 4], cross_attention_dim=24,
+                  encoder_hid_dim=20, encoder_hid_dim_type="text_proj_rms", addition_embed_type="time",
+                  addition_time_embed_dim=16, projection_class_embeddings_input_dim=32, norm_num_groups=8,
+                  use_linear_projection=True, ff_mult=3)
+    model = build_meta("DreamLiteUNetModel", config)
+    cost = unet_network_cost(model, (8, 16), text_len=5)
+    assert cost.macs == analytic_macs("DreamLiteUNetModel", config, 8, 16, 5)
+    assert cost.weight_bytes == 2 * sum(p.numel() for p in model.parameters())
+    assert cost.activation_bytes > 0 and cost.attention_score_bytes > 0
+    decoder = taesdxl_decoder_cost((8, 8))
+    assert decoder.weight_bytes == 2 * 1_222_531  # TAESDXL's decoder: about 1.22M parameters (PAPER_FACTS)
+    assert decoder.macs > 0

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 __all__ = ["DeviceAssumptions", "A19_PRO", "LatencyRange", "NetworkCost", "iphone_latency", "latency_breakdown",
-           "text_encoder_latency", "dreamlite_network_costs", "taesdxl_decoder_cost"]
+           "text_encoder_latency", "dreamlite_network_costs", "taesdxl_decoder_cost", "unet_network_cost"]
 
 
 @dataclass(frozen=True)
@@ -179,15 +179,26 @@ def taesdxl_decoder_cost(latent_hw: tuple[int, int] = (128, 128)) -> NetworkCost
                        activation_bytes=outputs["bytes"])
 
 
+def unet_network_cost(unet, latent_hw: tuple[int, int] = (128, 256), text_len: int = 77,
+                      name: str | None = None) -> NetworkCost:
+    """The :class:`NetworkCost` of one call of any diffusers U-Net (``DreamLiteUNetModel`` or
+    ``UNet2DConditionModel``, real or on meta) at a ``latent_hw`` input: MACs, fp16 weights and activations,
+    measured on a meta copy of its config. Use it for your own (e.g. nano) U-Net before :func:`iphone_latency`."""
+    from .accounting import unet_cost
+
+    cost = unet_cost(name or type(unet).__name__, type(unet).__name__, dict(unet.config), *latent_hw,
+                     text_len=text_len)
+    return NetworkCost(name or f"{type(unet).__name__} {latent_hw[0]}x{latent_hw[1]}", macs=cost.macs,
+                       weight_bytes=cost.weight_bytes_fp16, activation_bytes=cost.activations["leaf_outputs_bytes"],
+                       attention_score_bytes=cost.activations["attention_scores_bytes"])
+
+
 def dreamlite_network_costs(latent_hw: tuple[int, int] = (128, 256), text_len: int = 77) -> tuple[NetworkCost,
                                                                                                   NetworkCost]:
     """(U-Net, decoder) costs of the authors' DreamLite at 1024x1024: the U-Net on the in-context 128x256 input."""
     from .. import paper
-    from .accounting import unet_cost
+    from .accounting import build_meta
 
-    cost = unet_cost("DreamLite", "DreamLiteUNetModel", paper.DREAMLITE_UNET_CONFIG, *latent_hw, text_len=text_len)
-    unet = NetworkCost(f"DreamLite {latent_hw[0]}x{latent_hw[1]}", macs=cost.macs,
-                       weight_bytes=cost.weight_bytes_fp16,
-                       activation_bytes=cost.activations["leaf_outputs_bytes"],
-                       attention_score_bytes=cost.activations["attention_scores_bytes"])
+    model = build_meta("DreamLiteUNetModel", paper.DREAMLITE_UNET_CONFIG)
+    unet = unet_network_cost(model, latent_hw, text_len, name=f"DreamLite {latent_hw[0]}x{latent_hw[1]}")
     return unet, taesdxl_decoder_cost((latent_hw[0], latent_hw[0]))
