@@ -262,3 +262,26 @@ def _tokenizer_only():
     from dreamlite_core.nano import minilm_path
 
     return None, AutoTokenizer.from_pretrained(str(minilm_path()), local_files_only=True)
+
+
+def test_vae_crops_must_sit_on_the_latent_grid():
+    from dreamlite_core.nano import train_nano_vae
+
+    torch.manual_seed(0)
+    vae = build_nano_vae(TINY)
+    images = np.zeros((4, 32, 32, 3), np.uint8)
+    with pytest.raises(ValueError, match="multiple of the VAE's downsampling factor 4"):
+        train_nano_vae(vae, images, steps=1, batch_size=2, crop=10, progress=False)
+    assert len(train_nano_vae(vae, images, steps=2, batch_size=2, crop=16, warmup=1, progress=False)) == 2
+
+
+def test_vae_settings_of_every_profile_build_a_cached_artifact_config():
+    from dreamlite_core.nano.vae import _vae_artifact_config, vae_config_from_settings
+    from dreamlite_core.repro.profiles import profile_section
+
+    for profile in ("smoke", "default", "paper"):
+        settings = profile_section(profile, "nano")
+        cfg = vae_config_from_settings(settings)
+        assert cfg.latent_channels == settings["latent_channels"] and cfg.latent_size == 8
+        assert len(cfg.vae_encoder_blocks) == 3  # x4
+        assert _vae_artifact_config(settings, 0)["vae_crop"] == settings["vae_crop"]

@@ -134,8 +134,11 @@ def _vae_loss(recon, target, edge_weight: float):
 
 
 def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
-                   edge_weight: float = 0.5, warmup: int = 50, progress: bool = True, time_limit_s: float | None = None):
-    """Train ``vae`` to reconstruct uint8 ``images`` (N, H, W, 3); AdamW, warmup + cosine decay, horizontal flips.
+                   edge_weight: float = 0.5, warmup: int = 50, progress: bool = True, time_limit_s: float | None = None,
+                   crop: int | None = None):
+    """Train ``vae`` to reconstruct uint8 ``images`` (N, H, W, 3); AdamW, warmup + cosine decay, horizontal flips,
+    and (``crop``) random square crops aligned to the latent grid: the convolutions see local patches, 4x cheaper
+    per sample at half the side (the usual VAE recipe; the model then runs on whole images).
 
     Afterwards sets ``shift_factor`` / ``scaling_factor`` to the mean and 1 / std of the raw latents of (up to 2048
     of) the training images, so scaled latents have mean 0 and std 1. Returns the loss history (list of floats).
@@ -158,6 +161,9 @@ def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
     history = []
+    factor = 2 ** (len(vae.config.encoder_block_out_channels) - 1)
+    if crop is not None and crop % factor:
+        raise ValueError(f"crop {crop} must be a multiple of the VAE's downsampling factor {factor}")
     start = time.perf_counter()
     bar = tqdm(range(steps), desc="nano VAE", disable=not progress)
     for step in bar:
@@ -165,6 +171,10 @@ def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr
         batch = data[idx]
         flip = torch.rand(batch_size, generator=generator) < 0.5
         batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+        if crop is not None and crop < batch.shape[-1]:
+            cells = (batch.shape[-1] - crop) // factor + 1  # offsets on the latent grid
+            top, left = (factor * torch.randint(0, cells, (2,), generator=generator)).tolist()
+            batch = batch[..., top:top + crop, left:left + crop]
         raw = vae.encode(batch).latents
         recon = vae.decode(raw).sample
         loss = _vae_loss(recon, batch, edge_weight)
@@ -199,15 +209,17 @@ def set_latent_scaling(vae, images: np.ndarray) -> tuple[float, float]:
 # ---------------------------------------------------------------------- the cached artifact
 def vae_config_from_settings(settings: dict, base: NanoConfig | None = None) -> NanoConfig:
     """The ``NanoConfig`` of the VAE described by a ``[<profile>.nano]`` section (``vae_width``,
-    ``latent_channels``)."""
+    ``latent_channels``, ``vae_encoder_blocks``, ``vae_decoder_blocks``)."""
     base = base or NanoConfig()
     return base.replace(vae_width=int(settings.get("vae_width", base.vae_width)),
-                        latent_channels=int(settings.get("latent_channels", base.latent_channels)))
+                        latent_channels=int(settings.get("latent_channels", base.latent_channels)),
+                        vae_encoder_blocks=tuple(settings.get("vae_encoder_blocks", base.vae_encoder_blocks)),
+                        vae_decoder_blocks=tuple(settings.get("vae_decoder_blocks", base.vae_decoder_blocks)))
 
 
 def _vae_artifact_config(settings: dict, seed: int) -> dict:
-    keys = ("latent_channels", "vae_width", "vae_steps", "vae_batch_size", "vae_lr", "vae_edge_weight",
-            "vae_train_scenes", "vae_time_limit_s")
+    keys = ("latent_channels", "vae_width", "vae_encoder_blocks", "vae_decoder_blocks", "vae_steps",
+            "vae_batch_size", "vae_crop", "vae_lr", "vae_edge_weight", "vae_train_scenes", "vae_time_limit_s")
     missing = [k for k in keys if k not in settings]
     if missing:
         raise KeyError(f"the [<profile>.nano] section lacks VAE settings {missing} (dreamlite_core/repro/profiles.toml)")
@@ -263,7 +275,8 @@ def nano_vae_artifact(run, settings: dict, progress: bool = True) -> Path:
         history = train_nano_vae(vae, images, steps=int(settings["vae_steps"]),
                                  batch_size=int(settings["vae_batch_size"]), lr=float(settings["vae_lr"]),
                                  edge_weight=float(settings["vae_edge_weight"]), seed=run.seed, progress=progress,
-                                 time_limit_s=float(settings["vae_time_limit_s"]) or None)
+                                 time_limit_s=float(settings["vae_time_limit_s"]) or None,
+                                 crop=int(settings["vae_crop"]) or None)
         seconds = time.perf_counter() - start
         val = validation_images(256, seed=run.seed, size=nano.resolution)
         metrics = {"psnr_val_db": psnr(val, round_trip(vae, val)), "train_seconds": seconds,
