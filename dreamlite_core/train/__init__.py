@@ -7,7 +7,18 @@ and the direct-joint ablation behind its stability claim. Introduced in ``notebo
 Imports ``nano`` and ``world``; ``eval`` only for validation metrics. ``eval`` never imports this package.
 """
 
-from .loop import CheckpointError, LoopConfig, TrainResult, ema_weights, list_checkpoints, load_checkpoint, train_loop
+import os
 
-__all__ = ["CheckpointError", "LoopConfig", "TrainResult", "ema_weights", "list_checkpoints", "load_checkpoint",
-           "train_loop"]
+# On a CPU shared with other work, OpenMP threads that spin while waiting collapse throughput (measured here: a
+# 2-thread U-Net step took 39 s instead of 4 s beside 4 other busy processes); passive waiting avoids it. Only
+# effective when set before torch starts its thread pool (the notebooks set it first thing as well).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from .loop import (CheckpointError, LoopConfig, TrainResult, ema_weights, list_checkpoints,  # noqa: E402
+                   load_checkpoint, train_loop)
+from .stages import (STAGES, TrainSettings, ablation_runs, evaluate_on_test, evaluate_pipeline,  # noqa: E402
+                     find_trained_pipeline, headline_scores, load_pipeline, stage1, stage2, stage3)
+
+__all__ = ["CheckpointError", "LoopConfig", "STAGES", "TrainResult", "TrainSettings", "ablation_runs", "ema_weights",
+           "evaluate_on_test", "evaluate_pipeline", "find_trained_pipeline", "headline_scores", "list_checkpoints",
+           "load_checkpoint", "load_pipeline", "stage1", "stage2", "stage3", "train_loop"]

@@ -279,6 +279,7 @@ def train_loop(model: torch.nn.Module, objective: Objective, config: LoopConfig,
             shutil.rmtree(leftover, ignore_errors=True)
     accelerator.wait_for_everyone()
 
+    model.to(accelerator.device)  # before the EMA copy, so the EMA lives beside the weights
     if trainable is not None:
         for name, param in model.named_parameters():
             param.requires_grad_(bool(trainable(name)))
@@ -302,7 +303,7 @@ def train_loop(model: torch.nn.Module, objective: Objective, config: LoopConfig,
         except RuntimeError as err:
             raise CheckpointError(f"checkpoint {checkpoints[-1]} does not fit this model ({err}); it was written "
                                   f"by a different config: delete {output_dir} to start over") from err
-        ema_state = {k: v.float() for k, v in ckpt["ema"].items()}
+        ema_state = {k: v.float().to(accelerator.device) for k, v in ckpt["ema"].items()}
         optimizer.load_state_dict(_optimizer_from_safe(ckpt["optimizer"], ckpt["state"]["optimizer"]))
         scheduler.load_state_dict(ckpt["state"]["scheduler"])
         torch.set_rng_state(ckpt["rng"]["torch_cpu"])

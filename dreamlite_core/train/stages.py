@@ -84,6 +84,7 @@ class TrainSettings:
     eval_every: int = 500
     mixed_precision: str = "no"
     torch_threads: int = 0            # 0: torch's default
+    data_workers: int = 1             # processes that render ShapesWorld (16 on the GPU machine)
     # ablation (direct joint vs stages 1-3 at equal compute, per seed)
     ablation_steps: int = 1000        # total steps per recipe (stages split it like stage1:stage2:stage3)
     ablation_seeds: list = field(default_factory=lambda: [0, 1])
@@ -145,6 +146,12 @@ class Components:
 _COMPONENTS: dict = {}
 
 
+def run_device(run) -> str:
+    """The profile's device ("cuda" for paper) when it is present here, else "cpu"."""
+    wanted = str(run.config.get("device", "cpu"))
+    return wanted if wanted.startswith("cuda") and torch.cuda.is_available() else "cpu"
+
+
 def nano_config_for(run, settings: TrainSettings):
     """The ``NanoConfig`` of this run: the VAE from ``[<profile>.nano]``, the U-Net widths from ``[<profile>.train]``."""
     from ..nano.vae import vae_config_from_settings
@@ -170,13 +177,17 @@ def components(run, settings: TrainSettings | None = None, progress: bool = True
     nano = nano_config_for(run, settings)
     vae = load_or_train_vae(run, run.section("nano"), progress=progress)
     text = NanoTextEncoder(max_length=nano.text_max_length)
-    weights = settings.task_weights
-    t2i = t2i_dataset(run, vae, text, settings.n_t2i, run.seed, weights, nano.resolution, progress)
-    edits = edit_dataset(run, vae, text, settings.n_edit, run.seed, None, nano.resolution, progress)
+    device = run_device(run)
+    vae.to(device)
+    text.model.to(device)
+    weights, w = settings.task_weights, settings.data_workers
+    t2i = t2i_dataset(run, vae, text, settings.n_t2i, run.seed, weights, nano.resolution, progress, workers=w)
+    edits = edit_dataset(run, vae, text, settings.n_edit, run.seed, None, nano.resolution, progress, workers=w)
     val_t2i = t2i_dataset(run, vae, text, settings.n_validation, run.seed, weights, nano.resolution, progress,
                           split="validation")
     val_edits = edit_dataset(run, vae, text, settings.n_validation, run.seed, None, nano.resolution, progress,
                              split="validation")
+    vae.to("cpu")
     comp = Components(nano, vae, text, t2i, edits, val_t2i, val_edits)
     _COMPONENTS[key] = comp
     return comp
@@ -462,7 +473,7 @@ def evaluate_pipeline(pipe, settings: TrainSettings, split: str = "test", seed: 
 def evaluate_on_test(artifact: Path, run, benchmarks=("geneval", "dpg", "imgedit", "gedit"), **kwargs) -> dict:
     """``evaluate_pipeline`` on the held-out TEST split for a stage's artifact folder (cached as JSON beside it)."""
     settings = settings_for(run)
-    pipe = load_pipeline(artifact, run.config.get("device", "cpu") if torch.cuda.is_available() else "cpu")
+    pipe = load_pipeline(artifact, run_device(run))
     return evaluate_pipeline(pipe, settings, "test", run.seed, benchmarks, **kwargs)
 
 
