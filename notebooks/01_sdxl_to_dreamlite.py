@@ -10,7 +10,7 @@
 # (SnapGen, arXiv 2412.09619), the exact parameter count, and the deployment claim (about 3 s on iPhone 17 Pro).
 #
 # **Cost.** `smoke`: about a minute (closed-form MACs, no CPU timing). `default`: a few minutes (every MAC measured
-# under `FlopCounterMode`, fp16 activation memory, one CPU forward per design step up to 1.5B parameters).
+# under `FlopCounterMode`, fp16 activation memory, one timed CPU forward per design step under 0.8B parameters).
 # `paper`: the same with every step timed. Nothing is trained and no weights are needed: every model is built on
 # PyTorch's meta device (shapes only). It reuses no earlier artifacts.
 
@@ -183,14 +183,17 @@ run.figure(fig, "01_design_waterfall")
 #
 # ### Time on this CPU
 # Measured seconds of one fp32 forward (batch 1) at a small latent, one step at a time (`time_forward` in the
-# profile; `benchmarks/bench_design_path.py` runs all steps). CPU timings rank the steps; they do not predict a phone.
+# profile; `benchmarks/bench_design_path.py` runs all steps). At a small latent, reading the weights can cost as much
+# as the arithmetic, so compare the seconds with both the parameters and the MACs; on a shared machine they are noisy.
+# CPU timings rank the steps; they do not predict a phone.
 
 # %%
 cpu_rows = []
 if settings["time_forward"]:
     for step, row in zip(design.design_path(), rows):
         if row["params"] <= settings["time_max_params"]:
-            cpu_rows.append(design.time_forward(step, (settings["time_latent"],) * 2))
+            cpu_rows.append(design.time_forward(step, (settings["time_latent"],) * 2,
+                                                repeats=settings["time_repeats"]))
         else:
             cpu_rows.append({"step": step.key, "latent": None, "seconds": None, "build_seconds": None, "gmacs": None})
     cpu_table = pd.DataFrame(cpu_rows)
@@ -270,7 +273,7 @@ ax.set_xscale("log")
 ax.set_xlabel("seconds (log scale)")
 ax.tick_params(axis="y", labelsize=7)
 ax.set_title(f"Roofline ranges on {device.name} beside the published times")
-ax.legend(fontsize=7, loc="lower right")
+ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.4, -0.18), ncols=2)
 run.figure(fig, "01_iphone_latency")
 
 # %% [markdown]
