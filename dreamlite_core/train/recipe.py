@@ -1,0 +1,43 @@
+"""The measured recipe choices behind the ``[default.train]`` settings: what was tried, how fast, how well.
+
+Implements: the companion's record of how the nano training recipe was chosen (the paper publishes no data sizes,
+iterations or learning rates; PAPER_FACTS.md "Training recipe"). Introduced in ``notebooks/04_stage1_t2i.py``, which
+prints this table and adds rows it measures live (guidance scale and sampling steps on the validation split).
+
+Every row names where it was measured. Scores are mini-GenEval on the VALIDATION split (never the test split),
+scored by ``dreamlite_core.eval``; oracle (ground-truth renders) 1.00, chance (shuffled pairings) about 0.06 on these
+items. The two reference curves come from FIELD_NOTES (a different, stricter checker; for orientation only).
+"""
+
+from __future__ import annotations
+
+#: One dict per measured choice. ``samples_per_s``: training throughput; ``score``: mini-GenEval (validation).
+RECIPE_MEASUREMENTS: list[dict] = [
+    {"choice": "reference 1 (FIELD_NOTES): 4.6M U-Net, 16x16 latents, uniform s, batch 32", "where": "2-core CPU",
+     "samples_per_s": 80.0, "samples_seen": 72000, "score": 0.19,
+     "note": "after 15 CPU minutes; another checker"},
+    {"choice": "reference 2 (FIELD_NOTES): 4.7M U-Net, 8x8 latents, logit-normal, EMA, lr 2e-3, batch 128",
+     "where": "2-core CPU", "samples_per_s": 245.0, "samples_seen": 294000, "score": 0.38,
+     "note": "after 20 CPU minutes; another checker; oracle capped at 0.81 by its VAE"},
+    {"choice": "torch threads 2, OpenMP active waiting, 4 other busy processes", "where": "2-core CPU (shared)",
+     "samples_per_s": 3.3, "samples_seen": None, "score": None,
+     "note": "39 s per batch-128 step: spinning threads collapse on a shared CPU"},
+    {"choice": "torch threads 1, same contention", "where": "2-core CPU (shared)", "samples_per_s": 35.0,
+     "samples_seen": None, "score": None, "note": "3.6 s per step"},
+    {"choice": "torch threads 2, OMP_WAIT_POLICY=PASSIVE, same contention", "where": "2-core CPU (shared)",
+     "samples_per_s": 32.0, "samples_seen": None, "score": None,
+     "note": "no collapse: the companion sets PASSIVE before torch starts"},
+    {"choice": "self-attention at the lowest level only (paper placement), stage 1, 2000 steps x 128",
+     "where": "GPU sweep, 8 runs sharing one H200", "samples_per_s": 670.0, "samples_seen": 256000, "score": 0.221,
+     "note": "single object 0.43, colours 0.60, position 0.13, counting 0.03, colour binding 0.05 (40 per task)"},
+    {"choice": "self-attention at every level ('all'), stage 1, 2000 steps x 128",
+     "where": "GPU sweep, 8 runs sharing one H200", "samples_per_s": 750.0, "samples_seen": 256000, "score": 0.208,
+     "note": "single object 0.33, colours 0.55, position 0.10, counting 0.05, colour binding 0.03; same as 'lowest' "
+             "within noise for generation; kept for editing (the target reads the condition at 8x16)"},
+    {"choice": "U-Net step time, 'lowest' vs 'all' self-attention, batch 128, 1 thread", "where": "2-core CPU (shared)",
+     "samples_per_s": 41.0, "samples_seen": None, "score": None,
+     "note": "'lowest' 41 samples/s, 'all' 31-41 samples/s under the same load: attention on <= 128 tokens is cheap"},
+    {"choice": "nano VAE trained on the GPU (width 64, 8 channels, 4000 x 128)", "where": "GPU", "samples_per_s": None,
+     "samples_seen": 512000, "score": 1.0,
+     "note": "44 dB PSNR; oracle through the VAE 1.00 on every GenEval task: at 8 channels the VAE is not the cap"},
+]
