@@ -138,3 +138,30 @@ def test_equal_compute_ablation_splits_steps_like_the_stages():
 def test_evaluation_refuses_the_training_split():
     with pytest.raises(ValueError, match="'validation' \\(tuning\\) or 'test'"):
         stages.evaluate_pipeline(None, stages.TrainSettings(), split="train")
+
+
+def test_uniform_attention_puts_half_its_mass_on_the_condition_half():
+    from diffusers.models.attention_processor import Attention
+
+    from dreamlite_core.train.report import target_to_condition_mass
+
+    torch.manual_seed(0)
+    attn = Attention(query_dim=8, heads=2, dim_head=4)
+    x = torch.randn(3, 4 * 8, 8)  # a 4x8 packed grid
+    with torch.no_grad():
+        attn.to_q.weight.zero_()
+        attn.to_q.bias is None or attn.to_q.bias.zero_()
+    with torch.no_grad():
+        mass = target_to_condition_mass(attn, x)
+    assert mass.shape == (4, 4)
+    assert torch.allclose(mass, torch.full((4, 4), 0.5), atol=1e-6)
+    # keys that only the condition half can match: every target query then looks across the diptych
+    with torch.no_grad():
+        attn.to_q.weight.copy_(torch.eye(8)[:8] * 5)
+        attn.to_k.weight.copy_(torch.eye(8)[:8] * 5)
+    x = torch.zeros(1, 32, 8)
+    x[0, :, [0, 4]] = 1.0  # channel 0 feeds head 0, channel 4 head 1
+    cond = (torch.arange(32) % 8) >= 4
+    x[0, cond.nonzero()[:, 0][:, None], torch.tensor([[0, 4]])] = 3.0
+    with torch.no_grad():
+        assert float(target_to_condition_mass(attn, x).min()) > 0.9

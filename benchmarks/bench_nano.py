@@ -1,0 +1,123 @@
+"""DreamLite-Nano speed on this machine (prints numbers; not a test).
+
+    .venv/bin/python benchmarks/bench_nano.py [--profile default] [--batch 64] [--steps 28] [--guidance 2.5]
+                                              [--train-batch 128] [--train-steps 5] [--threads 0]
+
+1. fp32 matmul throughput (GFLOP/s), the machine's ceiling for everything below.
+2. Training samples per second: AdamW steps of the nano U-Net of ``[<profile>.train]`` on batches of the in-context
+   input (8x16 latents, 20-token text), the same objective as stages 1-3 (untrained weights: speed only).
+3. Images per second for 28-step sampling with classifier-free guidance (two U-Net branches per step, then the
+   VAE decoder): the pipeline's ``generate``. Uses the trained stage-3 pipeline of the profile when one exists,
+   else a freshly initialised one of the same size.
+
+Implements: the issue's performance report for DreamLite-Nano (notebooks 04-06 quote these numbers).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see dreamlite_core.train: spinning threads collapse on shared CPUs
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+
+def matmul_gflops(n: int = 1024, repeats: int = 10) -> float:
+    import torch
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def training_samples_per_second(unet, batch: int, steps: int, latent_channels: int, size: int = 8) -> float:
+    import torch
+
+    from dreamlite_core.nano import add_noise, flow_matching_loss, pack_in_context, time_ids_for
+
+    opt = torch.optim.AdamW(unet.parameters(), lr=1e-4)
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.randn(batch, latent_channels, size, size, generator=g)
+    text = torch.randn(batch, 20, 384, generator=g)
+    mask = torch.ones(batch, 20, dtype=torch.long)
+
+    def step():
+        noise = torch.randn(x0.shape, generator=g)
+        s = torch.rand(batch, generator=g)
+        pred = unet(pack_in_context(add_noise(x0, noise, s)), s * 1000, encoder_hidden_states=text,
+                    encoder_attention_mask=mask, added_cond_kwargs={"time_ids": time_ids_for(batch, 32)}).sample
+        loss = flow_matching_loss(pred, x0, noise)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+
+    step()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return batch * steps / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--batch", type=int, default=64, help="images per generate() call")
+    parser.add_argument("--steps", type=int, default=28, help="sampling steps")
+    parser.add_argument("--guidance", type=float, default=2.5)
+    parser.add_argument("--train-batch", type=int, default=128)
+    parser.add_argument("--train-steps", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    args = parser.parse_args()
+
+    import torch
+
+    from dreamlite_core.nano import DreamLiteNanoPipeline, NanoTextEncoder, build_nano_vae
+    from dreamlite_core.repro import profile_section
+    from dreamlite_core.train.stages import TrainSettings, build_unet, find_trained_pipeline
+    from dreamlite_core.nano.vae import vae_config_from_settings
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    settings = TrainSettings.from_profile(profile_section(args.profile, "train"))
+    nano = vae_config_from_settings(profile_section(args.profile, "nano")).replace(
+        block_out_channels=tuple(settings.block_out_channels), attention_head_dim=tuple(settings.attention_head_dim),
+        transformer_layers_per_block=tuple(settings.transformer_layers_per_block),
+        cross_attention_dim=settings.cross_attention_dim)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
+    print(f"fp32 matmul (1024^3): {matmul_gflops():.0f} GFLOP/s")
+
+    unet = build_unet(nano, settings.attention_layout, seed=0)
+    params = sum(p.numel() for p in unet.parameters())
+    sps = training_samples_per_second(unet, args.train_batch, args.train_steps, nano.latent_channels,
+                                      nano.latent_size)
+    print(f"training: {sps:.0f} samples/s (U-Net {params / 1e6:.2f}M params, batch {args.train_batch}, "
+          f"layout {settings.attention_layout!r}, in-context input {nano.latent_size}x{2 * nano.latent_size})")
+
+    folder = find_trained_pipeline(args.profile)
+    if folder is not None:
+        pipe = DreamLiteNanoPipeline.from_pretrained(folder)
+        source = f"trained pipeline {folder}"
+    else:
+        torch.manual_seed(0)
+        pipe = DreamLiteNanoPipeline.from_components(build_unet(nano, settings.attention_layout), build_nano_vae(nano),
+                                                     text_encoder=NanoTextEncoder(), config=nano)
+        source = "untrained pipeline of the same size"
+    pipe.set_progress_bar_config(disable=True)
+    prompts = [f"a photo of {n} red circles" for n in ("two", "three", "four")] * (args.batch // 3 + 1)
+    prompts = prompts[: args.batch]
+    pipe.generate(prompts[:2], num_inference_steps=2, guidance_scale=args.guidance)  # warm-up, text cache
+    start = time.perf_counter()
+    pipe.generate(prompts, num_inference_steps=args.steps, guidance_scale=args.guidance,
+                  generator=torch.Generator().manual_seed(0), output_type="uint8")
+    seconds = time.perf_counter() - start
+    print(f"sampling: {args.batch / seconds:.1f} images/s ({args.steps} steps, guidance {args.guidance}: "
+          f"{2 * args.steps} U-Net evaluations per image; batch {args.batch}; {source})")
+
+
+if __name__ == "__main__":
+    main()
