@@ -2,7 +2,7 @@
 
 Implements: DreamLite's latent space (arXiv 2603.28713; PAPER_FACTS.md "The rest of the model": TAESDXL, an
 ``AutoencoderTiny`` with a 4-channel latent at x8). The nano VAE maps 32x32 RGB to 8x8 latents (x4) with
-``latent_channels`` channels (8 by default: at 4 channels small stars and crosses blur into diamonds and cap the
+``latent_channels`` channels (16 by default: at 4 channels small stars and crosses blur into diamonds and cap the
 checker's oracle, FIELD_NOTES). Introduced in ``notebooks/03_in_context_concatenation.py``.
 
 Latent convention (as diffusers' DreamLite pipeline decodes): the U-Net works on *scaled* latents
