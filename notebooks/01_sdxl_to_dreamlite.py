@@ -92,7 +92,7 @@ shown = by_type.set_index("module type").loc[types, ["SDXL (M)", "DreamLite (M)"
 shown.plot(kind="barh", stacked=True, ax=ax, colormap="tab10")
 ax.set_xlabel("parameters (millions)")
 ax.set_title("Parameters by module type")
-ax.legend(fontsize=7, ncols=4, loc="lower right")
+ax.legend(fontsize=7, ncols=4, loc="upper right")
 run.figure(fig, "01_params_by_type")
 
 # %% [markdown]
@@ -193,7 +193,7 @@ if settings["time_forward"]:
     for step, row in zip(design.design_path(), rows):
         if row["params"] <= settings["time_max_params"]:
             cpu_rows.append(design.time_forward(step, (settings["time_latent"],) * 2,
-                                                repeats=settings["time_repeats"]))
+                                                repeats=settings["time_repeats"], threads=settings["time_threads"]))
         else:
             cpu_rows.append({"step": step.key, "latent": None, "seconds": None, "build_seconds": None, "gmacs": None})
     cpu_table = pd.DataFrame(cpu_rows)

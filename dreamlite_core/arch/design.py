@@ -153,7 +153,7 @@ def design_path_rows(height: int = 128, width: int = 128, in_context_width: int 
 
 
 def build_random_cpu(step: DesignStep, std: float = 0.02, seed: int = 0):
-    """Build a step's model on CPU with N(0, std) weights, fast: on meta first, then ``to_empty`` and fill in place
+    """Build a step's model on CPU with uniform weights of standard deviation ``std``, fast: on meta first, then ``to_empty`` and fill in place
     (diffusers' own initialisation of a 2.6B SDXL U-Net takes about 35 s; filling takes a few)."""
     import torch
 
@@ -163,7 +163,7 @@ def build_random_cpu(step: DesignStep, std: float = 0.02, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for p in model.parameters():
-            p.normal_(0.0, std, generator=g)
+            p.uniform_(-std * 3**0.5, std * 3**0.5, generator=g)  # variance std^2; faster than normal_
         for name, b in model.named_buffers():
             b.zero_()
     return model.eval()
