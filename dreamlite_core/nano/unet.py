@@ -9,6 +9,20 @@ Introduced in ``notebooks/03_in_context_concatenation.py`` (the parameter table 
 
 The in-context input is ``[noisy target | condition]``: the U-Net sees ``latent_channels`` channels on an
 ``latent_size x 2*latent_size`` grid (8x16 for the nano default).
+
+Parent -> child (nano default, 16 latent channels; measured, notebook 03 prints the full tables):
+
+| | parent (SDXL-shaped) | child (DreamLite-Nano) |
+|---|---|---|
+| block_out_channels | (40, 80, 160) = SDXL / 8 | (32, 64, 128) (x0.8, as SnapGen's 320 -> 256) |
+| res-blocks per level | 2 | 1 |
+| transformer layers per level | (1, 2, 10) | (1, 1, 2); mid block 10 -> 2 |
+| heads (diffusers' attention_head_dim) | (1, 2, 4), head dim 40 | (1, 2, 4), head dim 32 |
+| cross_attention_dim | 160 | 128 |
+| parameters | 25,308,896 | 3,339,728 (13.2%) |
+
+Rule "first" keeps leading layers, heads and channels; the up levels' structural res-blocks map first -> first and
+last -> last (child ``up_blocks.i.resnets.1`` copies parent ``resnets.2``), as ``arch.pruning`` documents.
 """
 
 from __future__ import annotations
