@@ -97,7 +97,9 @@ run.figure(fig, "03_vae_loss")
 
 # %%
 n_eval = int(settings["vae_eval_items"])
-t2i_items = [it for it in make_t2i_items("validation", n_eval, run.seed) if it.task in GENEVAL_TASKS]
+all_t2i = make_t2i_items("validation", n_eval, run.seed)
+t2i_items = [it for it in all_t2i if it.task in GENEVAL_TASKS]
+dpg_items = [it for it in all_t2i if it.task == "dpg"]
 t2i_images = render_scenes([it.scene for it in t2i_items])
 t2i_recon = round_trip(vae, t2i_images)
 vae_psnr = psnr(t2i_images, t2i_recon)
@@ -116,6 +118,7 @@ sources = render_scenes([it.source for it in edit_items])
 targets = render_scenes([it.target for it in edit_items])
 oracle = {}
 try:
+    from dreamlite_core.eval.dpg import dpg_score
     from dreamlite_core.eval.edit import gedit_score, imgedit_score
     from dreamlite_core.eval.geneval import geneval_score
 except ImportError:  # the evaluators land with notebook 02; until then only PSNR is reported
@@ -125,8 +128,11 @@ if geneval_score is not None:
     raw_g, vae_g = geneval_score(t2i_images, t2i_items), geneval_score(t2i_recon, t2i_items)
     raw_i, vae_i = imgedit_score(sources, targets, edit_items), imgedit_score(sources, targets_rt, edit_items)
     raw_e, vae_e = gedit_score(sources, targets, edit_items), gedit_score(sources, targets_rt, edit_items)
+    dpg_images = render_scenes([it.scene for it in dpg_items])
+    raw_d, vae_d = dpg_score(dpg_images, dpg_items), dpg_score(round_trip(vae, dpg_images), dpg_items)
     rows = []
     for bench, raw, through, by, top in (("mini-GenEval", raw_g, vae_g, "by_task", 1.0),
+                                         ("mini-DPG", raw_d, vae_d, "by_category", 100.0),
                                          ("mini-ImgEdit", raw_i, vae_i, "by_type", 5.0),
                                          ("mini-GEdit", raw_e, vae_e, "by_group", 10.0)):
         for part in raw[by]:
@@ -136,7 +142,8 @@ if geneval_score is not None:
                      "oracle through VAE": through["overall"], "of max": through["overall"] / top})
     oracle_table = pd.DataFrame(rows)
     run.table(oracle_table, "03_oracle_through_vae")
-    oracle = {"geneval": vae_g["overall"], "imgedit": vae_i["overall"], "gedit": vae_e["overall"],
+    oracle = {"geneval": vae_g["overall"], "dpg": vae_d["overall"], "imgedit": vae_i["overall"],
+              "gedit": vae_e["overall"],
               "min_of_max": float(oracle_table["of max"].min()),
               "worst_task": oracle_table.loc[oracle_table["of max"].idxmin(), "task"],
               "geneval_by_task": vae_g["by_task"]}
