@@ -205,3 +205,12 @@ def test_coreml_predict_passes_apples_gate(exported):
         feed = dict(zip(UNET_INPUTS, (x.numpy() for x in inputs)))
         out = predict(exported["fp16"].path, feed)["noise_pred"]
         assert psnr(out, reference) >= APPLE_MIN_PSNR
+
+
+def test_package_key_ignores_diffusers_private_config_keys():
+    from dreamlite_core.export.coreml import export_key
+
+    a = export_key("unet", {"sample_size": 4, "_use_default_values": ["x", "y"]}, "digest", {"L": 8})
+    b = export_key("unet", {"sample_size": 4, "_use_default_values": ["y", "x"]}, "digest", {"L": 8})
+    c = export_key("unet", {"sample_size": 8, "_use_default_values": ["x", "y"]}, "digest", {"L": 8})
+    assert a == b != c  # stable across processes (diffusers stores that list from a set)

@@ -179,25 +179,42 @@ def linear_quantize(weight: np.ndarray, nbits: int = 8, axis: int = 0) -> np.nda
     return (q * scale).astype(np.float32)
 
 
-def kmeans_lut(values: np.ndarray, nbits: int, iterations: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def _unique_fp16(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted unique fp16 values as float64, inverse indices, counts) in O(n): a histogram over the 65,536 fp16 bit
+    patterns instead of a sort (``np.unique`` on a 5M-element tensor is 20x slower)."""
+    w16 = np.ascontiguousarray(np.asarray(values, dtype=np.float32).astype(np.float16)).ravel()
+    w16 = np.where(w16 == 0, np.float16(0), w16)  # -0.0 and +0.0 are one value
+    bits = w16.view(np.uint16)
+    hist = np.bincount(bits, minlength=1 << 16)
+    present = np.flatnonzero(hist).astype(np.uint16)
+    vals = present.view(np.float16).astype(np.float64)
+    order = np.argsort(vals, kind="stable")
+    rank = np.empty(1 << 16, dtype=np.int64)
+    rank[present[order]] = np.arange(len(order))
+    return vals[order], rank[bits], hist[present[order]]
+
+
+def kmeans_lut(values: np.ndarray, nbits: int, iterations: int = 300) -> tuple[np.ndarray, np.ndarray]:
     """1-D k-means with ``K = 2**nbits`` centroids: ``(lut (K,), indices)`` with ``values ~= lut[indices]``.
 
-    Lloyd's algorithm on the sorted unique values weighted by their counts (module docstring, second equation),
-    initialised at the K evenly spaced weighted quantiles; deterministic. A tensor with at most K distinct values is
-    represented exactly. The LUT is returned in float32 after rounding to fp16, as the package stores it.
+    Lloyd's algorithm on the sorted unique fp16 values weighted by their counts (module docstring, second equation),
+    initialised at the quantiles of the cube root of the values' density (the asymptotically optimal point density of
+    a mean-squared-error quantizer, Panter & Dite 1951; plain quantiles start too dense in the middle and converge
+    slowly); deterministic. A tensor with at most K distinct values is represented exactly. The LUT is returned in
+    float32 after rounding to fp16, as the package stores it.
     """
-    flat = to_fp16(values).ravel()
-    uniq, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    x, inverse, counts = _unique_fp16(values)
     k = 1 << nbits
-    if len(uniq) <= k:
+    if len(x) <= k:
         lut = np.zeros(k, dtype=np.float32)
-        lut[: len(uniq)] = uniq
-        return lut, inverse.astype(np.int64)
+        lut[: len(x)] = x
+        return lut, inverse
     weights = counts.astype(np.float64)
-    cum = np.cumsum(weights) / weights.sum()
-    # initial centroids: weighted quantiles at the centres of K equal-mass bins
-    centroids = np.interp((np.arange(k) + 0.5) / k, cum, uniq.astype(np.float64))
-    x = uniq.astype(np.float64)
+    edges = np.linspace(x[0], x[-1], 4097)
+    density, _ = np.histogram(x, edges, weights=weights)
+    cum = np.concatenate([[0.0], np.cumsum(np.cbrt(density))])
+    # initial centroids: at the centres of K equal-mass bins of density^(1/3)
+    centroids = np.interp((np.arange(k) + 0.5) / k, cum / cum[-1], edges)
     assign = None
     for _ in range(iterations):
         bounds = (centroids[1:] + centroids[:-1]) / 2  # sorted centroids -> nearest = searchsorted on midpoints
@@ -208,8 +225,7 @@ def kmeans_lut(values: np.ndarray, nbits: int, iterations: int = 100) -> tuple[n
         mass = np.bincount(assign, weights=weights, minlength=k)
         total = np.bincount(assign, weights=weights * x, minlength=k)
         keep = mass > 0
-        centroids = np.where(keep, total / np.where(keep, mass, 1.0), centroids)
-        centroids = np.sort(centroids)
+        centroids = np.sort(np.where(keep, total / np.where(keep, mass, 1.0), centroids))
     lut = centroids.astype(np.float16).astype(np.float32)
     bounds = (lut[1:].astype(np.float64) + lut[:-1]) / 2
     return lut, np.searchsorted(bounds, x)[inverse].astype(np.int64)

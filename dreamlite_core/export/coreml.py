@@ -34,6 +34,7 @@ import functools
 import gc
 import hashlib
 import json
+import logging
 import os
 import platform
 import shutil
@@ -47,6 +48,8 @@ import numpy as np
 import torch
 
 from .compression import Variant, apply_variant_to_mlmodel, get_variant
+
+logger = logging.getLogger(__name__)
 
 #: Deterministic input and output names per component (the U-Net's follow diffusers' argument names).
 UNET_INPUTS = ("sample", "timestep", "encoder_hidden_states", "encoder_attention_mask", "time_ids")
@@ -209,8 +212,12 @@ class TextEncoderForCoreML(torch.nn.Module):
         self.model = model.eval()
 
     def forward(self, input_ids, attention_mask):
-        states = self.model(input_ids=input_ids, attention_mask=attention_mask, return_dict=False)[0]
-        return states * attention_mask[..., None].to(states.dtype)
+        # transformers 5 builds its padding mask with ops coremltools cannot convert (``new_ones`` in
+        # ``masking_utils``); the encoder takes the additive (B, 1, 1, L) mask directly, which is the same computation
+        mask = attention_mask.to(torch.float32)
+        additive = ((1.0 - mask) * torch.finfo(torch.float16).min)[:, None, None, :]
+        states = self.model.encoder(self.model.embeddings(input_ids=input_ids), attention_mask=additive)[0]
+        return states * mask[..., None]
 
 
 # --------------------------------------------------------------------------- signature, hashing, results
@@ -269,6 +276,7 @@ def export_key(component: str, config: dict, digest: str, signature: dict, varia
     """The 16-hex-digit name of a package: hash of everything that changes its bytes."""
     import coremltools as ct
 
+    config = {k: v for k, v in config.items() if not k.startswith("_")}  # diffusers' "_use_default_values" is a set
     blob = json.dumps({"component": component, "config": config, "weights": digest, "signature": signature,
                        "variant": variant, "coremltools": ct.__version__, "target": "iOS16",
                        "precision": "fp16"}, sort_keys=True, default=str).encode()
@@ -371,15 +379,19 @@ def export_unet(unet, out_dir: str | os.PathLike, signature: UNetSignature | Non
                     "encoder_attention_mask": (1, "L"), "time_ids": (1, 2)}
     if not final.exists():
         wrapper = UNetForCoreML(unet).eval()
+        logger.info("tracing %s (sample %s)", name, signature.sample_shape)
         traced = _trace(wrapper, example_unet_inputs(signature))
+        logger.info("traced in %.1f s; converting", time.perf_counter() - start)
         inputs = [_fp32("sample", signature.sample_shape), _fp32("timestep", (1,)),
                   _fp32("encoder_hidden_states", (1, length, signature.text_dim)),
                   _fp32("encoder_attention_mask", (1, length)), _fp32("time_ids", (1, 2))]
         mlmodel = _convert(traced, inputs, OUTPUT_NAMES["unet"])
+        logger.info("converted at %.1f s; saving", time.perf_counter() - start)
         del traced, wrapper
         gc.collect()
         _metadata(mlmodel, name, key, "fp16", "DreamLite U-Net: velocity for [noisy target | condition] latents")
         _atomic_save(mlmodel, final)
+        logger.info("saved %s at %.1f s", final.name, time.perf_counter() - start)
         del mlmodel
         gc.collect()
         skipped = False
@@ -503,11 +515,13 @@ def compress_package(source: ExportResult, variant: str | Variant, kmeans: str =
     start = time.perf_counter()
     skipped = final.exists()
     if not skipped:
+        logger.info("compressing %s -> %s", source.path.name, final.name)
         mlmodel = ct.models.MLModel(str(source.path), skip_model_load=True)
         with _skip_default_pipeline(fast):
             compressed = apply_variant_to_mlmodel(mlmodel, variant, kmeans=kmeans)
         compressed.user_defined_metadata["dreamlite.variant"] = variant.name
         _atomic_save(compressed, final)
+        logger.info("saved %s in %.1f s", final.name, time.perf_counter() - start)
         del mlmodel, compressed
         gc.collect()
     return ExportResult(source.component, variant.name, final, source.key, skipped, time.perf_counter() - start,

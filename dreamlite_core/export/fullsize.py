@@ -99,11 +99,14 @@ def _child(out_dir: Path, variants: list[str], seed: int, checkpoint: str | None
     from .coreml import UNetSignature, compress_package, count_ops, export_unet
 
     torch.set_grad_enabled(False)
-    report: dict = {"variants": {}, "seed": seed, "checkpoint": checkpoint, "kmeans": kmeans}
+    report: dict = {"variants": {}, "seed": seed, "checkpoint": checkpoint, "kmeans": kmeans,
+                    "load_average_start": os.getloadavg()[0] if hasattr(os, "getloadavg") else None}
     start = time.perf_counter()
     unet = build_full_unet(checkpoint, seed)
     report["build_s"] = time.perf_counter() - start
     report["params"] = sum(p.numel() for p in unet.parameters())
+    print(f"built {report['params']:,} parameters in {report['build_s']:.1f} s; peak {peak_rss_bytes() / 2**30:.2f} GiB",
+          flush=True)
     signature = UNetSignature.for_unet(unet, latent_size=latent_size)  # 10..512 tokens, default 77
     report["sample_shape"] = list(signature.sample_shape)
     t = time.perf_counter()
@@ -118,10 +121,14 @@ def _child(out_dir: Path, variants: list[str], seed: int, checkpoint: str | None
         result = compress_package(fp16, name, kmeans=kmeans, fast=fast)
         report["variants"][name] = {"size_bytes": result.size_bytes, "seconds": time.perf_counter() - t,
                                     "path": str(result.path)}
+        print(f"{name}: {result.size_bytes / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s; "
+              f"peak {peak_rss_bytes() / 2**30:.2f} GiB", flush=True)
         gc.collect()
     report["op_counts"] = dict(count_ops(fp16.path).most_common())
     report["wall_s"] = time.perf_counter() - start
     report["peak_rss_bytes"] = peak_rss_bytes()
+    report["load_average_end"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    report["cpu_count"] = os.cpu_count()
     return report
 
 
@@ -196,10 +203,12 @@ def full_size_artifact(run, settings: dict, checkpoint: str | os.PathLike | None
         report = run_full_size_export(folder, variants=config["variants"], seed=run.seed, checkpoint=checkpoint,
                                       kmeans=config["kmeans"], fast=config["fast"],
                                       min_free_gib=float(settings["full_size_min_free_gib"]),
-                                      timeout_s=float(settings["full_size_timeout_s"]))
+                                      timeout_s=float(settings["full_size_timeout_s"]), log_path=log_path)
         report["measured_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         (folder / "fullsize_report.json").write_text(json.dumps(report, indent=2))
 
+    log_path = run.work_dir / "logs" / "coreml-fullsize.log"  # outside the artifact: kept when the build fails
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     folder = run.artifact("coreml-fullsize", config, build)
     return json.loads((folder / "fullsize_report.json").read_text())
 
@@ -215,6 +224,10 @@ def main(argv=None) -> int:
     parser.add_argument("--latent-size", type=int, default=128)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS))
     args = parser.parse_args(argv)
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout)
+    logging.getLogger("dreamlite_core").setLevel(logging.INFO)
     report = _child(Path(args.out), args.variants, args.seed, args.checkpoint, args.kmeans, args.fast,
                     args.latent_size)
     Path(args.report).write_text(json.dumps(report, indent=2))
