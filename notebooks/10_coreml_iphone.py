@@ -146,8 +146,9 @@ gap
 
 # %% [markdown]
 # ## Does compression change what the model draws? (mini-GenEval)
-# The same held-out prompts, seeds and sampler for every variant, beside the oracle (ground-truth renders) and chance
-# (shuffled pairings). It needs a trained model: a random U-Net draws noise whatever its weights.
+# The same held-out prompts, seeds and sampler for every variant (`geneval_items`, `geneval_steps` in the profile),
+# beside the oracle (ground-truth renders) and chance (shuffled pairings). It needs a trained model: a random U-Net
+# draws noise whatever its weights.
 
 # %%
 geneval_rows, geneval_skip_reason = [], None
@@ -156,7 +157,9 @@ if not settings["geneval"]:
 elif not nano.trained:
     geneval_skip_reason = "no trained DreamLite-Nano pipeline under this profile (notebooks 04-06 train one)"
 else:
-    geneval_rows = geneval_by_variant(nano.pipeline, settings["variants"], seed=seed, kmeans=settings["kmeans"])
+    geneval_rows = geneval_by_variant(nano.pipeline, settings["variants"], n_items=settings["geneval_items"],
+                                      num_inference_steps=settings["geneval_steps"], seed=seed,
+                                      kmeans=settings["kmeans"])
     run.table(pd.DataFrame(geneval_rows), "10_geneval_by_variant")
 print(f"mini-GenEval per variant skipped: {geneval_skip_reason}" if geneval_skip_reason else "")
 pd.DataFrame(geneval_rows)
