@@ -34,6 +34,15 @@ class TinyRegression:
         return torch.nn.functional.mse_loss(model(x), y + noise)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """One thread: tiny models gain nothing from two, and spinning threads stall on a shared CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def tiny_model():
     torch.manual_seed(0)
     return torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.SiLU(), torch.nn.Linear(16, 3))

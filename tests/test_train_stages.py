@@ -13,8 +13,11 @@ from dreamlite_core.train import stages
 from dreamlite_core.train.data import gather_text, t2i_dataset
 from dreamlite_core.train.objective import InContextObjective, ObjectiveConfig
 
-TINY_NANO = {"latent_channels": 4, "vae_width": 8, "vae_steps": 2, "vae_batch_size": 4, "vae_lr": 1e-3,
-             "vae_edge_weight": 0.0, "vae_train_scenes": 16, "vae_time_limit_s": 0}
+from dreamlite_core.repro import profile_section  # noqa: E402
+
+# the smoke VAE settings (whatever keys the nano package needs), shrunk further: a VAE of 2 steps
+TINY_NANO = {**profile_section("smoke", "nano"), "latent_channels": 4, "vae_width": 8, "vae_steps": 2,
+             "vae_batch_size": 4, "vae_train_scenes": 16, "vae_time_limit_s": 0}
 TINY_TRAIN = {"n_t2i": 48, "n_edit": 32, "n_validation": 16, "block_out_channels": [16, 32, 32],
               "attention_head_dim": [1, 1, 2], "transformer_layers_per_block": [1, 1, 1], "cross_attention_dim": 16,
               "batch_size": 8, "stage1_steps": 3, "stage2_steps": 2, "stage3_steps": 2, "checkpoint_every": 2,
@@ -22,8 +25,20 @@ TINY_TRAIN = {"n_t2i": 48, "n_edit": 32, "n_validation": 16, "block_out_channels
               "eval_edits_per_type": 1, "num_inference_steps": 2, "warmup_steps": 1}
 
 
-@pytest.fixture
-def tiny_run(tmp_path):
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models gain nothing from a second thread, and on a shared CPU spinning OpenMP threads can make each
+    step seconds long; one thread keeps these tests fast everywhere."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """One tiny run (VAE, data, text states built once) shared by this module's tests."""
+    tmp_path = tmp_path_factory.mktemp("tiny_run")
     run = Run("04_stage1_t2i", profile="smoke", seed=0, output_dir=tmp_path / "out", root=tmp_path)
     sections = {"nano": TINY_NANO, "train": TINY_TRAIN}
     run.section = lambda name: sections[name]

@@ -234,9 +234,11 @@ def _eval_fn(comp: Components, settings: TrainSettings):
     val_t2i = _objective(comp, settings, 0.0, validation=True)
     val_edit = _objective(comp, settings, 1.0, validation=True)
 
+    batch = min(128, 4 * settings.batch_size)
+
     def eval_fn(model, step):
-        return {"val_loss_t2i": validation_loss(model, val_t2i, batches=2, batch_size=128),
-                "val_loss_edit": validation_loss(model, val_edit, batches=2, batch_size=128)}
+        return {"val_loss_t2i": validation_loss(model, val_t2i, batches=2, batch_size=batch),
+                "val_loss_edit": validation_loss(model, val_edit, batches=2, batch_size=batch)}
 
     return eval_fn
 
