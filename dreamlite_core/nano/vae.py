@@ -219,7 +219,8 @@ def vae_config_from_settings(settings: dict, base: NanoConfig | None = None) -> 
 
 def _vae_artifact_config(settings: dict, seed: int) -> dict:
     keys = ("latent_channels", "vae_width", "vae_encoder_blocks", "vae_decoder_blocks", "vae_steps",
-            "vae_batch_size", "vae_crop", "vae_lr", "vae_edge_weight", "vae_train_scenes", "vae_time_limit_s")
+            "vae_batch_size", "vae_crop", "vae_lr", "vae_edge_weight", "vae_train_scenes", "vae_time_limit_s",
+            "vae_finetune_steps", "vae_finetune_lr")
     missing = [k for k in keys if k not in settings]
     if missing:
         raise KeyError(f"the [<profile>.nano] section lacks VAE settings {missing} (dreamlite_core/repro/profiles.toml)")
@@ -277,6 +278,14 @@ def nano_vae_artifact(run, settings: dict, progress: bool = True) -> Path:
                                  edge_weight=float(settings["vae_edge_weight"]), seed=run.seed, progress=progress,
                                  time_limit_s=float(settings["vae_time_limit_s"]) or None,
                                  crop=int(settings["vae_crop"]) or None)
+        finetune = int(settings["vae_finetune_steps"])
+        if finetune:  # a warm restart: a second cosine cycle at a lower peak on fresh TRAIN renders (seed + 1)
+            images = vae_training_images(int(settings["vae_train_scenes"]), seed=run.seed + 1, size=nano.resolution)
+            history += train_nano_vae(vae, images, steps=finetune, batch_size=int(settings["vae_batch_size"]),
+                                      lr=float(settings["vae_finetune_lr"]),
+                                      edge_weight=float(settings["vae_edge_weight"]), seed=run.seed + 1,
+                                      progress=progress, crop=int(settings["vae_crop"]) or None,
+                                      time_limit_s=float(settings["vae_time_limit_s"]) or None)
         seconds = time.perf_counter() - start
         val = validation_images(256, seed=run.seed, size=nano.resolution)
         metrics = {"psnr_val_db": psnr(val, round_trip(vae, val)), "train_seconds": seconds,
