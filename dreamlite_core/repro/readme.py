@@ -16,13 +16,82 @@ from .provenance import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 
-#: The README results table: (what, notebook slug, dotted path into that notebook's results JSON metrics,
-#: the paper's number for the same quantity or None, format). Rows whose value is missing are shown as "not run".
-RESULT_ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
-    ("SDXL U-Net parameters (diffusers, meta device)", "00_paper_in_numbers", "sdxl_unet_params",
-     "2,567,463,684", "{:,}"),
-    ("DreamLite U-Net parameters (diffusers, meta device)", "00_paper_in_numbers", "dreamlite_unet_params",
-     "389,968,388", "{:,}"),
+#: The README results table: (what, notebook slug, how to read it from that notebook's results metrics, the paper's
+#: number for the same quantity or "-"). A reader returns None when the value is missing: shown as "not run".
+#: Mini benchmark scores are always shown as "model (oracle / chance)" and are never the paper's benchmarks.
+
+
+def _get(metrics: dict, dotted: str):
+    value = metrics
+    for key in dotted.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _num(dotted: str, fmt: str = "{:,}", scale: float = 1.0):
+    def read(metrics):
+        value = _get(metrics, dotted)
+        return None if value is None else fmt.format(value * scale if scale != 1.0 else value)
+    return read
+
+
+def _score(prefix: str, fmt: str = "{:.2f}"):
+    """``model (oracle / chance)`` from ``<prefix>.model``, ``.oracle``, ``.chance``."""
+    def read(metrics):
+        model, oracle, chance = (_get(metrics, f"{prefix}.{k}") for k in ("model", "oracle", "chance"))
+        if model is None:
+            return None
+        extra = "" if oracle is None else f" (oracle {fmt.format(oracle)} / chance {fmt.format(chance)})"
+        return fmt.format(model) + extra
+    return read
+
+
+def _range(low: str, high: str, fmt: str = "{:.1f}-{:.1f} s"):
+    def read(metrics):
+        lo, hi = _get(metrics, low), _get(metrics, high)
+        return None if lo is None or hi is None else fmt.format(lo, hi)
+    return read
+
+
+RESULT_ROWS = (
+    ("SDXL U-Net parameters (diffusers, meta device)", "01_sdxl_to_dreamlite", _num("sdxl_unet_params"),
+     "2,567,463,684"),
+    ("DreamLite U-Net parameters (diffusers, meta device)", "01_sdxl_to_dreamlite", _num("dreamlite_unet_params"),
+     "389,968,388"),
+    ("DreamLite GMACs per U-Net call, 1024 px in-context (1x4x128x256)", "01_sdxl_to_dreamlite",
+     _num("macs.dreamlite_128x256", "{:,.0f}", 1e-9), "-"),
+    ("iPhone 17 Pro latency model, 4-step 1024 px generation", "01_sdxl_to_dreamlite",
+     _range("latency.low_s", "latency.high_s"), "about 3 s"),
+    ("mini-GenEval of ground-truth renders (oracle / chance), 32 px", "02_shapesworld",
+     lambda m: None if _get(m, "calibration.geneval.oracle.overall") is None else
+     f"{_get(m, 'calibration.geneval.oracle.overall'):.2f} / {_get(m, 'calibration.geneval.chance.overall'):.2f}",
+     "-"),
+    ("nano VAE round-trip PSNR (dB)", "03_in_context_concatenation", _num("vae_psnr_db", "{:.1f}"), "-"),
+    ("mini-GenEval of ground truth through the nano VAE", "03_in_context_concatenation",
+     _num("oracle_through_vae.geneval", "{:.2f}"), "-"),
+    ("DreamLite-Nano U-Net parameters", "03_in_context_concatenation", _num("unet_params"), "389,968,388 (full)"),
+    ("mini-GenEval after stage 1 (held-out test split)", "04_stage1_t2i", _score("geneval"), "-"),
+    ("mini-GenEval after stage 3 (held-out test split)", "06_stage3_joint", _score("benchmarks.geneval"),
+     "GenEval 0.72 (not comparable)"),
+    ("mini-GenEval colour task after stage 3", "06_stage3_joint", _num("geneval_by_task.colors", "{:.2f}"), "-"),
+    ("mini-DPG after stage 3", "06_stage3_joint", _score("benchmarks.dpg", "{:.1f}"), "DPG 85.8 (not comparable)"),
+    ("mini-ImgEdit after stage 3 (1-5)", "06_stage3_joint", _score("benchmarks.imgedit"),
+     "ImgEdit 4.11 (not comparable)"),
+    ("mini-GEdit after stage 3 (0-10)", "06_stage3_joint", _score("benchmarks.gedit"),
+     "GEdit-EN-Q 6.88 (not comparable)"),
+    ("stages 1-3 training wall time (minutes, 2-core CPU)", "06_stage3_joint", _num("stages_total_minutes", "{:.1f}"),
+     "not public"),
+    ("Core ML nano U-Net PSNR vs fp32, 4-bit palettized (dB)", "10_coreml_iphone", _num("psnr_db.pal4", "{:.1f}"),
+     "Apple gate: 35 dB"),
+    ("Core ML full-size U-Net package, fp16 (MB)", "10_coreml_iphone",
+     _num("full_size_sizes_bytes.fp16", "{:,.0f}", 1e-6), "about 780 MB"),
+    ("Core ML full-size U-Net package, 4-bit palettized (MB)", "10_coreml_iphone",
+     _num("full_size_sizes_bytes.pal4", "{:,.0f}", 1e-6), "about 195 MB"),
+    ("Core ML full-size export: wall time / peak memory", "10_coreml_iphone",
+     lambda m: None if _get(m, "full_size_wall_s") is None else
+     f"{_get(m, 'full_size_wall_s'):.0f} s / {_get(m, 'full_size_peak_rss_bytes') / 2**30:.1f} GiB", "-"),
 )
 
 
@@ -43,21 +112,11 @@ def notebook_map() -> str:
     return "\n".join(lines)
 
 
-def _lookup(metrics: dict, dotted: str):
-    value = metrics
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
 def results_table(results_dir: Path = REPO_ROOT / "results") -> str:
     lines = ["| quantity | measured here (default profile) | paper | made by |", "|---|---|---|---|"]
-    for label, slug, path, paper_value, fmt in RESULT_ROWS:
+    for label, slug, read, paper_value in RESULT_ROWS:
         file = results_dir / f"{slug}.json"
-        value = _lookup(json.loads(file.read_text())["metrics"], path) if file.exists() else None
-        shown = "not run" if value is None else fmt.format(value)
+        shown = (read(json.loads(file.read_text())["metrics"]) if file.exists() else None) or "not run"
         lines.append(f"| {label} | [{shown}](results/{slug}.json) | {paper_value or '-'} | "
                      f"[{slug}](notebooks/{slug}.ipynb) |")
     return "\n".join(lines)
