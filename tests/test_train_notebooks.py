@@ -11,7 +11,7 @@ def _calibrated(entry: dict, scale: float) -> None:
     assert set(entry) >= {"model", "oracle", "chance"}
     assert 0.0 <= entry["model"] <= scale and 0.0 <= entry["chance"] <= scale
     assert entry["oracle"] >= 0.9 * scale  # ground-truth renders score (nearly) full marks
-    assert entry["chance"] < entry["oracle"]
+    assert entry["chance"] <= entry["oracle"]  # equal when smoke has one item per type (nothing to shuffle)
 
 
 def test_stage1_notebook_reports_geneval_and_dpg_beside_oracle_and_chance(smoke_results):

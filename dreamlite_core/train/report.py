@@ -209,20 +209,31 @@ def attention_to_condition(pipe, task: str, texts: list[str], images: np.ndarray
                    "mass": float(torch.stack(maps).mean())} for name, maps in out.items()}
 
 
-def plot_attention_maps(maps_by_task: dict, max_layers: int = 6):
-    """One row per task (generate / edit), one column per self-attention layer (lowest resolution first): the mean
-    attention mass each target position puts on the condition half."""
+def maps_by_resolution(maps: dict) -> dict:
+    """Average the per-layer maps of ``attention_to_condition`` over the layers that share a resolution:
+    ``{(h, w): {"map": (h, w/2), "mass": scalar, "layers": n}}``, lowest resolution first."""
+    groups: dict = {}
+    for entry in maps.values():
+        groups.setdefault(tuple(entry["resolution"]), []).append(entry)
+    return {res: {"map": np.mean([e["map"] for e in entries], axis=0),
+                  "mass": float(np.mean([e["mass"] for e in entries])), "layers": len(entries)}
+            for res, entries in sorted(groups.items())}
+
+
+def plot_attention_maps(maps_by_task: dict):
+    """One row per task (generate / edit), one column per resolution of the self-attention layers (lowest first):
+    the attention mass each target position puts on the condition half, averaged over that resolution's layers."""
     tasks = list(maps_by_task)
-    layers = sorted(maps_by_task[tasks[0]], key=lambda k: maps_by_task[tasks[0]][k]["resolution"][0])[:max_layers]
-    fig, axes = new_figure(len(tasks), len(layers), "wide")
-    axes = np.atleast_2d(axes)
+    grouped = {task: maps_by_resolution(maps_by_task[task]) for task in tasks}
+    resolutions = list(grouped[tasks[0]])
+    fig, axes = new_figure(len(tasks), len(resolutions), "wide", squeeze=False)
     for i, task in enumerate(tasks):
-        for j, layer in enumerate(layers):
-            entry = maps_by_task[task][layer]
+        for j, res in enumerate(resolutions):
+            entry = grouped[task][res]
             ax = axes[i, j]
             im = ax.imshow(entry["map"], vmin=0, vmax=1, cmap="magma")
-            h, w = entry["resolution"]
-            ax.set_title(f"{task}: {_short(layer)}\n{h}x{w}, mass {entry['mass']:.2f}", fontsize=6)
+            ax.set_title(f"{task}: {res[0]}x{res[1]} ({entry['layers']} layers)\nmass {entry['mass']:.2f}",
+                         fontsize=7)
             ax.axis("off")
     fig.colorbar(im, ax=axes.ravel().tolist(), shrink=0.6, label="attention on condition half")
     return fig
