@@ -74,8 +74,8 @@ fig = report.plot_loss_curves(frame, "Stage 1: text-to-image flow-matching loss"
 run.figure(fig, "04_stage1_loss")
 
 # %% [markdown]
-# The training loss falls quickly at first and then slowly; the markers are the loss on fixed draws of the
-# **validation** split (EMA weights), which tracks the training loss when the model is not memorising.
+# The solid line is the training loss; the markers are the loss on fixed draws of the **validation** split (EMA
+# weights): when the two stay close, the model is learning the world rather than memorising its training items.
 
 # %% [markdown]
 # ## Samples for fixed validation prompts
@@ -146,8 +146,9 @@ print(f"stage 1: {summary1['steps']} steps x {settings.batch_size} in {summary1[
 # ## What we saw
 # - The printed lines above give stage 1's held-out mini-GenEval and mini-DPG beside oracle and chance, its best and
 #   worst GenEval task, and what the training cost on this machine.
-# - Single objects and colours are learned first; tasks that need two objects placed and bound correctly
-#   (position, colour attribution, counting) lag, as in both reference prototypes.
+# - The per-task accuracies show which skills stage 1 has reached: in both reference prototypes single objects and
+#   colours came first while position, colour attribution and counting stayed near chance; compare the GenEval
+#   table's task columns with its chance row to see whether that holds here.
 # - The recipe table shows why the companion pins OpenMP's passive waiting: on a shared CPU, spinning threads make
 #   training an order of magnitude slower.
 #

@@ -60,8 +60,9 @@ fig = report.plot_loss_curves(frame, "Stages 1 and 2, end to end", offsets=offse
 run.figure(fig, "05_stage2_loss")
 
 # %% [markdown]
-# The loss jumps when stage 2 starts: the task changed. It then falls below stage 1's level, because an edit
-# target shares most of its pixels with the source the model can see.
+# Where stage 2 starts, the task changes: compare the level the edit loss settles at with stage 1's. An edit target
+# shares most of its pixels with the source the model can see, so a model that learned to copy through the condition
+# half can go below the text-to-image loss.
 
 # %% [markdown]
 # ## Edits of fixed validation sources
