@@ -285,3 +285,13 @@ def test_vae_settings_of_every_profile_build_a_cached_artifact_config():
         assert cfg.latent_channels == settings["latent_channels"] and cfg.latent_size == 8
         assert len(cfg.vae_encoder_blocks) == 3  # x4
         assert _vae_artifact_config(settings, 0)["vae_crop"] == settings["vae_crop"]
+
+
+def test_vae_warm_restart_cycles_are_read_from_the_profile():
+    from dreamlite_core.nano.vae import finetune_cycles
+
+    assert finetune_cycles({"vae_finetune_steps": [10, 0, 5], "vae_finetune_lr": [1e-3, 1e-3, 5e-4]}) == [
+        (10, 1e-3), (5, 5e-4)]
+    assert finetune_cycles({"vae_finetune_steps": 0, "vae_finetune_lr": 1e-3}) == []
+    with pytest.raises(ValueError, match="one learning rate per cycle"):
+        finetune_cycles({"vae_finetune_steps": [10, 10], "vae_finetune_lr": [1e-3]})

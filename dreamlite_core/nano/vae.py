@@ -229,6 +229,17 @@ def _vae_artifact_config(settings: dict, seed: int) -> dict:
     return config
 
 
+def finetune_cycles(settings: dict) -> list[tuple[int, float]]:
+    """The warm-restart cycles ``[(steps, peak lr), ...]`` of ``vae_finetune_steps`` / ``vae_finetune_lr`` (lists of
+    equal length, or single numbers; 0 or empty for none)."""
+    steps, lrs = settings["vae_finetune_steps"], settings["vae_finetune_lr"]
+    steps = [steps] if isinstance(steps, (int, float)) else list(steps)
+    lrs = [lrs] if isinstance(lrs, (int, float)) else list(lrs)
+    if len(steps) != len(lrs):
+        raise ValueError(f"vae_finetune_steps {steps} and vae_finetune_lr {lrs} need one learning rate per cycle")
+    return [(int(n), float(lr)) for n, lr in zip(steps, lrs) if int(n) > 0]
+
+
 def vae_training_images(n: int, seed: int, size: int = 32) -> np.ndarray:
     """uint8 (n, size, size, 3) renders of ShapesWorld TRAIN scenes: half text-to-image scenes, half edit
     sources and targets (never the validation or test split)."""
@@ -278,12 +289,12 @@ def nano_vae_artifact(run, settings: dict, progress: bool = True) -> Path:
                                  edge_weight=float(settings["vae_edge_weight"]), seed=run.seed, progress=progress,
                                  time_limit_s=float(settings["vae_time_limit_s"]) or None,
                                  crop=int(settings["vae_crop"]) or None)
-        finetune = int(settings["vae_finetune_steps"])
-        if finetune:  # a warm restart: a second cosine cycle at a lower peak on fresh TRAIN renders (seed + 1)
-            images = vae_training_images(int(settings["vae_train_scenes"]), seed=run.seed + 1, size=nano.resolution)
-            history += train_nano_vae(vae, images, steps=finetune, batch_size=int(settings["vae_batch_size"]),
-                                      lr=float(settings["vae_finetune_lr"]),
-                                      edge_weight=float(settings["vae_edge_weight"]), seed=run.seed + 1,
+        # warm restarts: further cosine cycles at lower peaks, each on fresh TRAIN renders (seed + cycle)
+        for cycle, (steps, lr) in enumerate(finetune_cycles(settings), start=1):
+            images = vae_training_images(int(settings["vae_train_scenes"]), seed=run.seed + cycle,
+                                         size=nano.resolution)
+            history += train_nano_vae(vae, images, steps=steps, batch_size=int(settings["vae_batch_size"]), lr=lr,
+                                      edge_weight=float(settings["vae_edge_weight"]), seed=run.seed + cycle,
                                       progress=progress, crop=int(settings["vae_crop"]) or None,
                                       time_limit_s=float(settings["vae_time_limit_s"]) or None)
         seconds = time.perf_counter() - start
