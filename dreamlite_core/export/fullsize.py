@@ -26,21 +26,12 @@ import sys
 import time
 from pathlib import Path
 
+from ..repro.env import free_memory_gib
 from .compression import VARIANTS, get_variant
 
 
 class NotEnoughMemory(MemoryError):
     """Too little free memory for the full-size export; the message names the fix."""
-
-
-def free_memory_gib() -> float | None:
-    """``MemAvailable`` from ``/proc/meminfo`` in GiB; ``None`` where that file does not exist (macOS)."""
-    try:
-        with open("/proc/meminfo") as f:
-            info = dict(line.split(":", 1) for line in f)
-        return int(info["MemAvailable"].split()[0]) / 2**20
-    except (OSError, KeyError, ValueError):
-        return None
 
 
 def peak_rss_bytes() -> int:

@@ -30,7 +30,8 @@ def pinned_requirements() -> dict[str, str]:
     return pins
 
 
-def _free_memory_gib() -> float | None:
+def free_memory_gib() -> float | None:
+    """``MemAvailable`` from ``/proc/meminfo`` in GiB; ``None`` where that file does not exist (macOS)."""
     try:
         with open("/proc/meminfo") as f:
             info = dict(line.split(":", 1) for line in f)
@@ -79,7 +80,7 @@ def environment_report(check_coreml: bool = True) -> dict:
         "torch_threads": torch.get_num_threads(),
         "gpu": torch.cuda.get_device_name(0) if cuda else None,
         "torch_cuda_build": torch.version.cuda,
-        "free_memory_gib": _free_memory_gib(),
+        "free_memory_gib": free_memory_gib(),
     }
     if check_coreml:
         report["coreml_ok"], report["coreml_message"] = coreml_probe()
