@@ -21,7 +21,8 @@ class Notebook:
     title: str
     paper_part: str
     produces: str
-    #: wall seconds measured by ``dreamlite reproduce`` on the 2-core reference machine, per profile
+    #: wall seconds measured by ``dreamlite reproduce`` on the 2-core reference machine, per profile, with cached
+    #: artifacts where an earlier run had built them (see the README's notes under the notebook map)
     measured_seconds: dict = field(default_factory=dict)
 
     @property
@@ -39,24 +40,32 @@ class Notebook:
 
 NOTEBOOKS: tuple[Notebook, ...] = (
     Notebook("00", "00_paper_in_numbers", "The paper in numbers", "abstract; headline comparison table",
-             "environment check; headline table; parameters-vs-score figures with the Pareto front"),
+             "environment check; headline table; parameters-vs-score figures with the Pareto front",
+             {"smoke": 13.1, "default": 28.5}),
     Notebook("01", "01_sdxl_to_dreamlite", "From SDXL to DreamLite",
              "the U-Net; SnapGen's design path; pruning; on-device latency",
-             "exact parameter counts, MACs and memory; design-path waterfall; pruning demo; iPhone latency range"),
+             "exact parameter counts, MACs and memory; design-path waterfall; pruning demo; iPhone latency range",
+             {"smoke": 26.2, "default": 214.9}),
     Notebook("02", "02_shapesworld", "ShapesWorld", "(ours) the world and the mini benchmarks",
-             "scenes, prompts and edits; evaluator calibration (oracle, chance); detector confusion matrix; data cards"),
+             "scenes, prompts and edits; evaluator calibration (oracle, chance); detector confusion matrix; data cards",
+             {"smoke": 21.4, "default": 210.3}),
     Notebook("03", "03_in_context_concatenation", "In-context spatial concatenation",
              "unification: [target | condition], task prefixes, flow matching",
-             "what the U-Net sees per task; the left-half loss; the prefixes; nano VAE and text encoder"),
+             "what the U-Net sees per task; the left-half loss; the prefixes; nano VAE and text encoder",
+             {"smoke": 23.1, "default": 38.2}),
     Notebook("04", "04_stage1_t2i", "Stage 1: text-to-image pretraining", "task-progressive pretraining, stage 1",
-             "stage-1 loss curve, samples, mini-GenEval and mini-DPG beside oracle and chance"),
+             "stage-1 loss curve, samples, mini-GenEval and mini-DPG beside oracle and chance",
+             {"smoke": 34.1, "default": 2177.7}),
     Notebook("05", "05_stage2_editing", "Stage 2: editing pretraining", "task-progressive pretraining, stage 2",
-             "stage-2 loss curve, edit samples, mini-ImgEdit and mini-GEdit beside oracle and chance"),
+             "stage-2 loss curve, edit samples, mini-ImgEdit and mini-GEdit beside oracle and chance",
+             {"smoke": 24.1}),
     Notebook("06", "06_stage3_joint", "Stage 3: joint training (+ direct-joint ablation)",
              "task-progressive pretraining, stage 3; the stability claim",
-             "joint training, direct-joint ablation, attention maps, all four mini benchmarks"),
+             "joint training, direct-joint ablation, attention maps, all four mini benchmarks",
+             {"smoke": 58.2}),
     Notebook("10", "10_coreml_iphone", "Core ML on iPhone", "deployment",
-             "Core ML packages, compression variants, PSNR parity, full-size export size and memory"),
+             "Core ML packages, compression variants, PSNR parity, full-size export size and memory",
+             {"smoke": 75.1, "default": 541.2}),
 )
 
 

@@ -73,6 +73,12 @@ RESULT_ROWS = (
      _num("oracle_through_vae.geneval", "{:.2f}"), "-"),
     ("DreamLite-Nano U-Net parameters", "03_in_context_concatenation", _num("unet_params"), "389,968,388 (full)"),
     ("mini-GenEval after stage 1 (held-out test split)", "04_stage1_t2i", _score("geneval"), "-"),
+    ("mini-DPG after stage 1 (held-out test split)", "04_stage1_t2i", _score("dpg", "{:.1f}"), "-"),
+    ("stage 1 training wall time (s, 2-core CPU) / samples per s", "04_stage1_t2i",
+     lambda m: None if _get(m, "train_seconds") is None else
+     f"{_get(m, 'train_seconds'):,.0f} s / {_get(m, 'samples_per_s'):.0f}", "not public"),
+    ("mini-ImgEdit after stage 2 (1-5, held-out test split)", "05_stage2_editing", _score("imgedit"), "-"),
+    ("mini-GEdit after stage 2 (0-10, held-out test split)", "05_stage2_editing", _score("gedit"), "-"),
     ("mini-GenEval after stage 3 (held-out test split)", "06_stage3_joint", _score("benchmarks.geneval"),
      "GenEval 0.72 (not comparable)"),
     ("mini-GenEval colour task after stage 3", "06_stage3_joint", _num("geneval_by_task.colors", "{:.2f}"), "-"),
