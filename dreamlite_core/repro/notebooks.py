@@ -58,7 +58,7 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              {"smoke": 34.1, "default": 2177.7}),
     Notebook("05", "05_stage2_editing", "Stage 2: editing pretraining", "task-progressive pretraining, stage 2",
              "stage-2 loss curve, edit samples, mini-ImgEdit and mini-GEdit beside oracle and chance",
-             {"smoke": 24.1}),
+             {"smoke": 24.1, "default": 740.5}),
     Notebook("06", "06_stage3_joint", "Stage 3: joint training (+ direct-joint ablation)",
              "task-progressive pretraining, stage 3; the stability claim",
              "joint training, direct-joint ablation, attention maps, all four mini benchmarks",
