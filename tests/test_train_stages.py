@@ -141,12 +141,44 @@ def test_stages_chain_each_from_the_previous_and_find_the_stage3_pipeline(tiny_r
     assert u1.keys() == u2.keys() and any(not torch.equal(u1[k], u2[k]) for k in u1)
 
 
+def test_changing_stage3_only_retrains_stage3(tiny_run, monkeypatch):
+    a3 = stages.stage3(tiny_run, progress=False)  # cached by the test above (or trained here)
+    a1, a2 = (next(tiny_run.artifacts_dir.glob(f"{n}-*")) for n in ("stage1", "stage2"))
+    changed = {**TINY_TRAIN, "stage3_steps": 1, "guidance_scale": 7.0, "eval_per_task": 3}
+    monkeypatch.setattr(tiny_run, "section", lambda name: {"nano": TINY_NANO, "train": changed}[name])
+    b3 = stages.stage3(tiny_run, progress=False)
+    assert b3 != a3 and stages.stage_summary(b3)["steps"] == 1
+    assert json.loads((b3 / "artifact_config.json").read_text())["parent"] == a2.name
+    assert [p.name for p in tiny_run.artifacts_dir.glob("stage1-*")] == [a1.name]
+    assert [p.name for p in tiny_run.artifacts_dir.glob("stage2-*")] == [a2.name]
+
+
+def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
+    base = stages.TrainSettings()
+    key = stages.stage_config(base, "stage1", 0.0, 10, 0, None, ["t2i_data-x"])
+    for free in {"stage2_steps": 1, "stage3_steps": 1, "guidance_scale": 9.0, "eval_per_task": 1, "torch_threads": 1,
+                 "checkpoint_every": 7, "ablation_steps": 3, "num_inference_steps": 2}.items():
+        other = stages.TrainSettings(**dict([free]))
+        assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) == key, free
+    for bound in {"learning_rate": 1e-3, "batch_size": 64, "attention_layout": "lowest", "ema_decay": 0.9}.items():
+        other = stages.TrainSettings(**dict([bound]))
+        assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) != key, bound
+    assert stages.stage_config(base, "stage1", 0.0, 11, 0, None, ["t2i_data-x"]) != key
+    assert stages.stage_config(base, "stage1", 0.0, 10, 0, "stage0-y", ["t2i_data-x"]) != key
+    # every field is either in the key or named here as one that cannot change a stage's weights
+    free = {"n_t2i", "n_edit", "task_weights", "n_validation", "stage1_steps", "stage2_steps", "stage3_steps",
+            "stage3_edit_fraction", "checkpoint_every", "eval_every", "torch_threads", "data_workers", "ablation_steps",
+            "ablation_seeds", "eval_per_task", "eval_edits_per_type", "ablation_eval_per_task",
+            "ablation_eval_edits_per_type", "num_inference_steps", "guidance_scale", "eval_batch_size", "grid_prompts"}
+    assert set(base.to_dict()) == free | set(stages.STAGE_KEY_FIELDS)
+
+
 def test_equal_compute_ablation_splits_steps_like_the_stages():
     s = stages.TrainSettings(stage1_steps=2000, stage2_steps=800, stage3_steps=1200)
     split = [s.stage_steps(st, 1000) for st in stages.STAGES]
     assert split == [500, 200, 300] and sum(split) == 1000
     assert s.edit_fraction("joint") == s.stage3_edit_fraction
-    with pytest.raises(ValueError, match="unknown \\[<profile>.train\\] keys \\['bogus'\\]"):
+    with pytest.raises(ValueError, match="unknown \\[<profile>.train\\] \\(profiles.toml\\) keys \\['bogus'\\]"):
         stages.TrainSettings.from_profile({"bogus": 1})
 
 

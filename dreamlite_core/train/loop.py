@@ -52,6 +52,14 @@ class Objective(Protocol):
     def loss(self, model: torch.nn.Module, batch: Any, generator: torch.Generator) -> torch.Tensor: ...
 
 
+def check_known_keys(cls, values: dict, where: str) -> None:
+    """Refuse keys that are not fields of the dataclass ``cls`` (a typo in a profile must not pass silently)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ValueError(f"unknown {where} keys {unknown}; valid keys: {sorted(names)}")
+
+
 @dataclass
 class LoopConfig:
     """Optimisation settings of one training stage (nano defaults; profiles override them in ``[*.train]``)."""
@@ -77,10 +85,7 @@ class LoopConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> LoopConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ValueError(f"unknown LoopConfig keys {unknown}; valid keys: {sorted(names)}")
+        check_known_keys(cls, values, "LoopConfig")
         values = dict(values)
         if "betas" in values:
             values["betas"] = tuple(values["betas"])

@@ -13,7 +13,8 @@ Implements: the paper's training recipe, step 1 (PAPER_FACTS.md "Training recipe
 Each stage is a cached artifact (``run.artifact``): its folder holds a ``DreamLiteNanoPipeline`` written with
 ``save_pretrained`` (``pipeline/``) and the stage's loss and validation logs; training itself runs in
 ``runs/<profile>/train/<stage>-<hash>/`` with checkpoints, so a killed run resumes where it stopped. A stage's
-config includes its parent stage's folder name, so changing stage 1 retrains everything after it.
+cache key (``stage_config``) holds only what changes its weights, including its parent stage's folder name: changing
+stage 1 retrains everything after it, changing stage 3 retrains stage 3 alone.
 
 Introduced in ``notebooks/04_stage1_t2i.py`` (stage 1), ``05_stage2_editing.py`` (stage 2) and
 ``06_stage3_joint.py`` (stage 3 and the ablation).
@@ -32,12 +33,12 @@ import numpy as np
 import torch
 
 from .data import DEFAULT_T2I_TASK_WEIGHTS, EditData, T2IData, edit_dataset, t2i_dataset
-from .loop import LoopConfig, TrainResult, ema_weights, train_loop
+from .loop import LoopConfig, TrainResult, check_known_keys, ema_weights, train_loop
 from .objective import InContextObjective, ObjectiveConfig, validation_loss
 
 STAGES = ("stage1", "stage2", "stage3")
 PIPELINE_DIR = "pipeline"
-STAGE_VERSION = 1
+STAGE_VERSION = 2
 #: Where self-attention sits in the nano U-Net (3 levels on the 8x16 in-context input: 8x16, 4x8, 2x4).
 #: "lowest" is the paper's design (self-attention at the lowest resolution only); the others add it higher up.
 ATTENTION_LAYOUTS = {
@@ -100,10 +101,7 @@ class TrainSettings:
 
     @classmethod
     def from_profile(cls, section: dict) -> TrainSettings:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(section) - names)
-        if unknown:
-            raise ValueError(f"unknown [<profile>.train] keys {unknown} in profiles.toml; valid keys: {sorted(names)}")
+        check_known_keys(cls, section, "[<profile>.train] (profiles.toml)")
         return cls(**section)
 
     def to_dict(self) -> dict:
@@ -252,6 +250,23 @@ def make_pipeline(unet, comp: Components):
     return pipe
 
 
+#: The ``TrainSettings`` fields that change what a stage learns: its cache key holds these and nothing else, so
+#: changing, say, ``stage3_steps``, ``guidance_scale`` or the evaluation sizes keeps stages 1-2 cached.
+#: (The data sizes and task weights enter through the cached datasets' folder names.)
+STAGE_KEY_FIELDS = ("block_out_channels", "attention_head_dim", "transformer_layers_per_block", "cross_attention_dim",
+                    "attention_layout", "batch_size", "learning_rate", "warmup_steps", "min_lr_ratio", "weight_decay",
+                    "ema_decay", "sigma_scheme", "p_drop_text", "mixed_precision")
+
+
+def stage_config(settings: TrainSettings, name: str, edit_fraction: float, steps: int, seed: int,
+                 parent: str | None, data: list[str]) -> dict:
+    """The cache key of one stage: its own steps, task mix, seed, parent stage and data, and the settings in
+    ``STAGE_KEY_FIELDS``."""
+    every = settings.to_dict()
+    return {"name": name, "edit_fraction": edit_fraction, "steps": steps, "seed": seed, "parent": parent,
+            "settings": {k: every[k] for k in STAGE_KEY_FIELDS}, "data": list(data), "version": STAGE_VERSION}
+
+
 def train_stage(run, name: str, edit_fraction: float, steps: int, seed: int, parent: Path | None = None,
                 settings: TrainSettings | None = None, progress: bool = True) -> Path:
     """Train one stage (or an ablation run) and return its artifact folder (``pipeline/`` + logs).
@@ -263,9 +278,9 @@ def train_stage(run, name: str, edit_fraction: float, steps: int, seed: int, par
 
     settings = settings or settings_for(run)
     comp = components(run, settings, progress)
-    config = {"name": name, "edit_fraction": edit_fraction, "steps": steps, "seed": seed,
-              "parent": parent.name if parent else None, "settings": settings.to_dict(),
-              "data": [comp.t2i.folder.name, comp.edits.folder.name], "version": STAGE_VERSION}
+    data = ([comp.t2i.folder.name] if edit_fraction < 1 else []) + ([comp.edits.folder.name] if edit_fraction > 0
+                                                                      else [])
+    config = stage_config(settings, name, edit_fraction, steps, seed, parent.name if parent else None, data)
     from ..repro import config_hash
 
     work = run.work_dir / "train" / f"{name}-{config_hash(config)}"
