@@ -199,6 +199,29 @@ def _check_split(split: str) -> None:
                          f"split is held out for the final report (dreamlite_core.world.splits)")
 
 
+def _data_config(split: str, n: int, seed: int, weights_key: str, weights, size: int, vae, text_encoder) -> dict:
+    """The cache key of a dataset artifact: what is rendered, by which VAE and text encoder."""
+    return {"split": split, "n": int(n), "seed": int(seed), weights_key: weights, "size": int(size),
+            "vae": _vae_key(vae), "text_max_length": int(getattr(text_encoder, "max_length", 0)), "chunk": CHUNK,
+            "version": DATA_VERSION}
+
+
+def _encode_and_write(folder: Path, vae, text_encoder, texts: list[str], tasks: list[str], images: dict,
+                      render_s: float, progress: bool) -> None:
+    """VAE-encode each image set of ``images`` ({tensor name: uint8 images}), text-encode the unique captions once,
+    and write the dataset with its timing statistics."""
+    t0 = time.perf_counter()
+    latents = {name: _encode(vae, array) for name, array in images.items()}
+    t_vae = time.perf_counter() - t0
+    captions, index = _caption_table(texts)
+    states, lengths = encode_caption_table(text_encoder, captions, progress)
+    t_text = time.perf_counter() - t0 - t_vae
+    stats = {"items": len(tasks), "unique_captions": len(captions), "render_s": render_s, "vae_s": t_vae,
+             "text_s": t_text, "latent_std": float(latents["latents"].float().std()), "text_len_max": int(lengths.max())}
+    _write(folder, {**latents, "caption_index": index, "states": states, "lengths": lengths}, captions,
+           {"tasks": tasks}, stats)
+
+
 def t2i_dataset(run, vae, text_encoder, n: int, seed: int, task_weights: dict | None = None, size: int = 32,
                 progress: bool = True, split: str = "train", workers: int = 1) -> T2IData:
     """``n`` text-to-image items of ``split`` (train, or validation for validation losses) rendered at ``size``,
@@ -206,23 +229,14 @@ def t2i_dataset(run, vae, text_encoder, n: int, seed: int, task_weights: dict | 
     ``task_prompt("generate", prompt)``."""
     _check_split(split)
     weights = dict(task_weights or DEFAULT_T2I_TASK_WEIGHTS)
-    config = {"split": split, "n": int(n), "seed": int(seed), "task_weights": weights, "size": int(size), "vae": _vae_key(vae),
-              "text_max_length": int(getattr(text_encoder, "max_length", 0)), "chunk": CHUNK, "version": DATA_VERSION}
+    config = _data_config(split, n, seed, "task_weights", weights, size, vae, text_encoder)
 
     def build(folder: Path) -> None:
         t0 = time.perf_counter()
         texts, tasks, images = _build_chunks(_t2i_chunk, split, int(n), int(seed), weights, size, workers,
                                              progress, "render t2i")
-        t_render = time.perf_counter() - t0
-        latents = _encode(vae, images)
-        t_vae = time.perf_counter() - t0 - t_render
-        captions, index = _caption_table(texts)
-        states, lengths = encode_caption_table(text_encoder, captions, progress)
-        t_text = time.perf_counter() - t0 - t_render - t_vae
-        stats = {"items": len(tasks), "unique_captions": len(captions), "render_s": t_render, "vae_s": t_vae,
-                 "text_s": t_text, "latent_std": float(latents.float().std()), "text_len_max": int(lengths.max())}
-        _write(folder, {"latents": latents, "caption_index": index, "states": states, "lengths": lengths},
-               captions, {"tasks": tasks}, stats)
+        _encode_and_write(folder, vae, text_encoder, texts, tasks, {"latents": images}, time.perf_counter() - t0,
+                          progress)
 
     return _read(run.artifact("t2i_data", config, build), T2IData)
 
@@ -232,23 +246,14 @@ def edit_dataset(run, vae, text_encoder, n: int, seed: int, type_weights: dict |
     """``n`` edit items of ``split`` (train or validation): source and target rendered, both VAE-encoded;
     instructions carry the edit prefix ``task_prompt("edit", instruction)`` (cached as the ``edit_data`` artifact)."""
     _check_split(split)
-    config = {"split": split, "n": int(n), "seed": int(seed), "type_weights": type_weights, "size": int(size), "vae": _vae_key(vae),
-              "text_max_length": int(getattr(text_encoder, "max_length", 0)), "chunk": CHUNK, "version": DATA_VERSION}
+    config = _data_config(split, n, seed, "type_weights", type_weights, size, vae, text_encoder)
 
     def build(folder: Path) -> None:
         t0 = time.perf_counter()
         texts, tasks, sources, targets = _build_chunks(_edit_chunk, split, int(n), int(seed), type_weights, size,
                                                        workers, progress, "render edits")
-        t_render = time.perf_counter() - t0
-        source_latents, latents = _encode(vae, sources), _encode(vae, targets)
-        t_vae = time.perf_counter() - t0 - t_render
-        captions, index = _caption_table(texts)
-        states, lengths = encode_caption_table(text_encoder, captions, progress)
-        t_text = time.perf_counter() - t0 - t_render - t_vae
-        stats = {"items": len(tasks), "unique_captions": len(captions), "render_s": t_render, "vae_s": t_vae,
-                 "text_s": t_text, "latent_std": float(latents.float().std()), "text_len_max": int(lengths.max())}
-        _write(folder, {"latents": latents, "source_latents": source_latents, "caption_index": index,
-                        "states": states, "lengths": lengths}, captions, {"tasks": tasks}, stats)
+        _encode_and_write(folder, vae, text_encoder, texts, tasks, {"source_latents": sources, "latents": targets},
+                          time.perf_counter() - t0, progress)
 
     return _read(run.artifact("edit_data", config, build), EditData)
 
