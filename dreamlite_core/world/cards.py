@@ -98,6 +98,17 @@ def _per_split_table(block: dict, field: str, names) -> str:
     return _table(["", *splits], [[n, *(block[s][field].get(n, 0) for s in splits)] for n in names])
 
 
+def _count_table(block: dict, field: str) -> str:
+    """Objects per scene: one row per object count, one column per split."""
+    counts = sorted({k for b in block.values() for k in b[field]})
+    return _table(["objects", *block], [[k, *(b[field].get(k, 0) for b in block.values())] for k in counts])
+
+
+def _checksum_table(block: dict, renders: str) -> str:
+    return _table(["split", "items (JSON Lines)", renders],
+                  [[s, f"`{b['sha256_items']}`", f"`{b['sha256_renders']}`"] for s, b in block.items()])
+
+
 def _size_category(n: int) -> str:
     for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
         if n < limit:
@@ -211,13 +222,9 @@ def render_t2i_card(stats: dict, seed: int) -> str:
              _per_split_table(block, "shapes", SHAPES), "", _per_split_table(block, "colors", COLORS), "",
              _per_split_table(block, "sizes", SIZES), "", _per_split_table(block, "fills", FILLS), "",
              _per_split_table(block, "backgrounds", BACKGROUNDS), "",
-             "Objects per scene:", "",
-             _table(["objects", *block], [[k, *(b["objects_per_scene"].get(k, 0) for b in block.values())]
-                                          for k in sorted({k for b in block.values()
-                                                           for k in b["objects_per_scene"]})]), "",
-             "### Checksums (sha256)", "",
-             _table(["split", "items (JSON Lines)", f"renders ({stats['size']}x{stats['size']} uint8)"],
-                    [[s, f"`{b['sha256_items']}`", f"`{b['sha256_renders']}`"] for s, b in block.items()]), "",
+             "Objects per scene:", "", _count_table(block, "objects_per_scene"), "",
+             "### Checksums (sha256)", "", _checksum_table(block, f"renders ({stats['size']}x{stats['size']} uint8)"),
+             "",
              "## Dataset Creation", "", "### Curation Rationale",
              "No image data can be downloaded and no benchmark judge runs on the companion's CPU; a world with exact "
              "ground truth makes generation and its evaluation measurable.", "",
@@ -280,13 +287,9 @@ def render_edit_card(stats: dict, seed: int) -> str:
              "### Class balance (source objects)", "",
              _per_split_table(block, "shapes", SHAPES), "", _per_split_table(block, "colors", COLORS), "",
              _per_split_table(block, "styles", STYLES), "", _per_split_table(block, "backgrounds", BACKGROUNDS), "",
-             "Objects per source scene:", "",
-             _table(["objects", *block], [[k, *(b["objects_per_source"].get(k, 0) for b in block.values())]
-                                          for k in sorted({k for b in block.values()
-                                                           for k in b["objects_per_source"]})]), "",
-             "### Checksums (sha256)", "",
-             _table(["split", "items (JSON Lines)", f"renders (source, target; {stats['size']} px uint8)"],
-                    [[s, f"`{b['sha256_items']}`", f"`{b['sha256_renders']}`"] for s, b in block.items()]), "",
+             "Objects per source scene:", "", _count_table(block, "objects_per_source"), "",
+             "### Checksums (sha256)", "", _checksum_table(block, f"renders (source, target; {stats['size']} px uint8)"),
+             "",
              "## Dataset Creation", "", "### Curation Rationale",
              "Editing needs pairs whose target is exactly known; ShapesWorld gives them, so compliance and "
              "preservation can be measured rather than judged.", "",
