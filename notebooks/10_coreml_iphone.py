@@ -13,8 +13,9 @@
 #
 # **Cost.** `smoke`: the nano U-Net exported and compressed into every variant (a minute or two on 2 shared cores;
 # conversion dominates). `default`: the same plus the VAE and text encoder, fp16-compute parity, mini-GenEval per
-# variant (when a trained model exists) and the full-size 0.39B export at 1024x1024 in a child process (a few
-# minutes, about 5 GB of memory; cached as an artifact once measured). It reuses the trained DreamLite-Nano pipeline
+# variant (when a trained model exists) and the full-size 0.39B export at 1024x1024 in a child process (about 5
+# minutes and 6 GB of memory on an idle 2-core machine: conversion 125 s, about 35 s per compressed variant; cached
+# as an artifact once measured). It reuses the trained DreamLite-Nano pipeline
 # of notebooks 04-06 when there is one (`dreamlite_core.train.find_trained_pipeline`); otherwise a randomly
 # initialised nano U-Net stands in and the notebook says so.
 

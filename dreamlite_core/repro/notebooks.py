@@ -62,10 +62,10 @@ NOTEBOOKS: tuple[Notebook, ...] = (
     Notebook("06", "06_stage3_joint", "Stage 3: joint training (+ direct-joint ablation)",
              "task-progressive pretraining, stage 3; the stability claim",
              "joint training, direct-joint ablation, attention maps, all four mini benchmarks",
-             {"smoke": 58.2}),
+             {"smoke": 58.2, "default": 1396.2}),
     Notebook("10", "10_coreml_iphone", "Core ML on iPhone", "deployment",
              "Core ML packages, compression variants, PSNR parity, full-size export size and memory",
-             {"smoke": 75.1, "default": 541.2}),
+             {"smoke": 75.1, "default": 374.3}),
 )
 
 

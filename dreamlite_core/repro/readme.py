@@ -38,14 +38,28 @@ def _num(dotted: str, fmt: str = "{:,}", scale: float = 1.0):
 
 
 def _score(prefix: str, fmt: str = "{:.2f}"):
-    """``model (oracle / chance)`` from ``<prefix>.model``, ``.oracle``, ``.chance``."""
+    """``model (oracle / chance[ / no-op])`` from ``<prefix>.model``, ``.oracle``, ``.chance`` and, for edits,
+    ``.identity`` (the score of returning the source unchanged)."""
     def read(metrics):
-        model, oracle, chance = (_get(metrics, f"{prefix}.{k}") for k in ("model", "oracle", "chance"))
+        model, oracle, chance, identity = (_get(metrics, f"{prefix}.{k}")
+                                           for k in ("model", "oracle", "chance", "identity"))
         if model is None:
             return None
-        extra = "" if oracle is None else f" (oracle {fmt.format(oracle)} / chance {fmt.format(chance)})"
+        noop = "" if identity is None else f" / no-op {fmt.format(identity)}"
+        extra = "" if oracle is None else f" (oracle {fmt.format(oracle)} / chance {fmt.format(chance)}{noop})"
         return fmt.format(model) + extra
     return read
+
+
+def _ablation(metrics):
+    """Direct joint vs stages 1-3: the staged-minus-joint difference of the final t2i validation loss and of
+    mini-GenEval, beside the largest seed standard deviation."""
+    diff, spread = _get(metrics, "ablation.staged_minus_joint"), _get(metrics, "ablation.max_seed_std")
+    if not diff or "val_loss_t2i" not in diff:
+        return None
+    return (f"t2i val. loss {diff['val_loss_t2i']:+.3f} (seed std {spread['val_loss_t2i']:.3f}); "
+            f"edit val. loss {diff['val_loss_edit']:+.3f} ({spread['val_loss_edit']:.3f}); "
+            f"GenEval {diff['geneval']:+.2f} ({_get(metrics, 'ablation.steps_per_recipe')} steps per recipe)")
 
 
 def _range(low: str, high: str, fmt: str = "{:.1f}-{:.1f} s"):
@@ -89,6 +103,12 @@ RESULT_ROWS = (
      "GEdit-EN-Q 6.88 (not comparable)"),
     ("stages 1-3 training wall time (minutes, 2-core CPU)", "06_stage3_joint", _num("stages_total_minutes", "{:.1f}"),
      "not public"),
+    ("staged minus direct joint at equal compute (negative loss: staged better)", "06_stage3_joint", _ablation,
+     "direct joint 'unstable'"),
+    ("Core ML nano U-Net: recommended variant (smallest passing 35 dB) / size (MB) / PSNR (dB)", "10_coreml_iphone",
+     lambda m: None if _get(m, "recommended_variant") is None else
+     f"{m['recommended_variant']} / {m['nano_sizes_bytes'][m['recommended_variant']] / 1e6:.2f} / "
+     f"{m['psnr_db'][m['recommended_variant']]:.1f}", "-"),
     ("Core ML nano U-Net PSNR vs fp32, 4-bit palettized (dB)", "10_coreml_iphone", _num("psnr_db.pal4", "{:.1f}"),
      "Apple gate: 35 dB"),
     ("Core ML full-size U-Net package, fp16 (MB)", "10_coreml_iphone",
