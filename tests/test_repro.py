@@ -172,3 +172,24 @@ def test_readme_generated_blocks_are_current():
     text = README.read_text()
     assert render(text) == text, "README is stale: run `python -c 'from dreamlite_core.repro.readme import " \
                                  "update_readme; update_readme()'` (reproduce --profile default does it)"
+
+
+def test_atomic_write_replaces_whole_files_with_plain_permissions_and_leaves_nothing_on_failure(tmp_path):
+    import os
+
+    from dreamlite_core.repro.outputs import atomic_write
+
+    target = tmp_path / "sub" / "card.md"
+    old = os.umask(0o022)
+    try:
+        with atomic_write(target) as f:
+            f.write("first")
+        assert target.read_text() == "first" and (target.stat().st_mode & 0o777) == 0o644
+        with pytest.raises(RuntimeError):
+            with atomic_write(target) as f:
+                f.write("half")
+                raise RuntimeError("interrupted")
+    finally:
+        os.umask(old)
+    assert target.read_text() == "first"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["card.md"]

@@ -308,19 +308,14 @@ def save_image_atomic(image, path: str | os.PathLike) -> Path:
     the same folder and a rename: nothing half-written on failure."""
     from PIL import Image
 
+    from ..repro.outputs import atomic_write
+
     path = Path(path)
     if isinstance(image, np.ndarray):
         image = Image.fromarray(image)
     fmt = Image.registered_extensions().get(path.suffix.lower())
     if fmt is None:
         raise ValueError(f"cannot tell the image format of '{path}' from its suffix; use .png")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            image.save(f, format=fmt)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "wb") as f:
+        image.save(f, format=fmt)
     return path

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,26 @@ def config_hash(config: dict) -> str:
     """A short, stable hash of a JSON-serialisable config (key order does not matter)."""
     blob = json.dumps(to_jsonable(config), sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()[:12]
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "w"):
+    """``with atomic_write(path, "wb") as f: ...``: write through a temporary file beside ``path`` and rename it over
+    ``path`` when the block succeeds, so a failure leaves nothing half-written. The file gets the permissions a
+    plain ``open`` would give (0666 less the umask; ``mkstemp`` alone makes them 0600)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        with os.fdopen(fd, mode) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def sha256_file(path: Path) -> str:

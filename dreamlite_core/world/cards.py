@@ -9,8 +9,6 @@ Every number in a card comes from ``dataset_statistics``; the prose around it do
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -312,15 +310,10 @@ def render_edit_card(stats: dict, seed: int) -> str:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ..repro.outputs import atomic_write
+
+    with atomic_write(path, "w") as f:
+        f.write(text)
 
 
 def write_data_cards(folder, card_t2i: dict, card_edit: dict, seed: int = 0, size: int = 32) -> dict:
