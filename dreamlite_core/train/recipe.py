@@ -43,6 +43,10 @@ RECIPE_MEASUREMENTS: list[dict] = [
     {"choice": "stage 1, batch 64, 720 steps (46k samples), lr 2e-3 (default since)", "where": "2-core CPU (idle)",
      "samples_per_s": 79.0, "samples_seen": 46080, "score": 0.014,
      "note": "614 s; validation loss 0.383: batch 128 reaches it only after ~600 steps (~800 s); both GenEval ~0"},
+    {"choice": "stage 2 (editing) 1200 steps x 64 instead of 400, from the default stage 1", "where": "2-core CPU",
+     "samples_per_s": 74.0, "samples_seen": 76800, "score": None,
+     "note": "1,034 s; validation mini-ImgEdit 1.12 vs 1.05 after 400 steps (no-op 1.07, chance 1.05), mini-GEdit "
+             "0.22 vs 0.00 (no-op 0.23): 3x the edit training moves edits just past the no-op point"},
     {"choice": "nano VAE trained on the GPU (width 64, 8 channels, 4000 x 128)", "where": "GPU", "samples_per_s": None,
      "samples_seen": 512000, "score": 1.0,
      "note": "44 dB PSNR; oracle through the VAE 1.00 on every GenEval task: at 8 channels the VAE is not the cap"},
