@@ -279,18 +279,15 @@ def nano_vae_artifact(run, settings: dict, progress: bool = True) -> Path:
         import torch
 
         nano = vae_config_from_settings(settings)
-        images = vae_training_images(int(settings["vae_train_scenes"]), seed=run.seed, size=nano.resolution)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(run.seed)
             vae = build_nano_vae(nano)
+        # the first cosine cycle, then the warm restarts at lower peaks; cycle k trains on fresh TRAIN renders
+        # (seed + k)
+        cycles = [(int(settings["vae_steps"]), float(settings["vae_lr"])), *finetune_cycles(settings)]
         start = time.perf_counter()
-        history = train_nano_vae(vae, images, steps=int(settings["vae_steps"]),
-                                 batch_size=int(settings["vae_batch_size"]), lr=float(settings["vae_lr"]),
-                                 edge_weight=float(settings["vae_edge_weight"]), seed=run.seed, progress=progress,
-                                 time_limit_s=float(settings["vae_time_limit_s"]) or None,
-                                 crop=int(settings["vae_crop"]) or None)
-        # warm restarts: further cosine cycles at lower peaks, each on fresh TRAIN renders (seed + cycle)
-        for cycle, (steps, lr) in enumerate(finetune_cycles(settings), start=1):
+        history: list[float] = []
+        for cycle, (steps, lr) in enumerate(cycles):
             images = vae_training_images(int(settings["vae_train_scenes"]), seed=run.seed + cycle,
                                          size=nano.resolution)
             history += train_nano_vae(vae, images, steps=steps, batch_size=int(settings["vae_batch_size"]), lr=lr,
