@@ -210,6 +210,7 @@ metrics = {
     "stages_total_minutes": total_minutes,
     "benchmarks": {b: scores[b] for b in ("geneval", "dpg", "imgedit", "gedit")},
     "geneval_by_task": scores["geneval_by_task"],
+    "geneval_colors": {k: evaluation["geneval"][k]["by_task"]["colors"] for k in ("model", "oracle", "chance")},
     "imgedit_by_type": scores["imgedit_by_type"],
     "bars": {k: {"measured": v, "threshold": t, "met": bool(v >= t)} for k, (v, t) in bars.items()},
     "ablation": {"steps_per_recipe": settings.ablation_steps, "seeds": list(settings.ablation_seeds),

@@ -16,11 +16,6 @@ from .provenance import REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 
-#: The README results table: (what, notebook slug, how to read it from that notebook's results metrics, the paper's
-#: number for the same quantity or "-"). A reader returns None when the value is missing: shown as "not run".
-#: Mini benchmark scores are always shown as "model (oracle / chance)" and are never the paper's benchmarks.
-
-
 def _get(metrics: dict, dotted: str):
     value = metrics
     for key in dotted.split("."):
@@ -69,6 +64,9 @@ def _range(low: str, high: str, fmt: str = "{:.1f}-{:.1f} s"):
     return read
 
 
+#: The README results table: (what, notebook slug, how to read it from that notebook's results metrics, the paper's
+#: number for the same quantity or "-"). A reader returns None when the value is missing: shown as "not run".
+#: Mini benchmark scores are always shown as "model (oracle / chance)" and are never the paper's benchmarks.
 RESULT_ROWS = (
     ("SDXL U-Net parameters (diffusers, meta device)", "01_sdxl_to_dreamlite", _num("sdxl_unet_params"),
      "2,567,463,684"),
@@ -95,7 +93,7 @@ RESULT_ROWS = (
     ("mini-GEdit after stage 2 (0-10, held-out test split)", "05_stage2_editing", _score("gedit"), "-"),
     ("mini-GenEval after stage 3 (held-out test split)", "06_stage3_joint", _score("benchmarks.geneval"),
      "GenEval 0.72 (not comparable)"),
-    ("mini-GenEval colour task after stage 3", "06_stage3_joint", _num("geneval_by_task.colors", "{:.2f}"), "-"),
+    ("mini-GenEval colour task after stage 3", "06_stage3_joint", _score("geneval_colors"), "-"),
     ("mini-DPG after stage 3", "06_stage3_joint", _score("benchmarks.dpg", "{:.1f}"), "DPG 85.8 (not comparable)"),
     ("mini-ImgEdit after stage 3 (1-5)", "06_stage3_joint", _score("benchmarks.imgedit"),
      "ImgEdit 4.11 (not comparable)"),
