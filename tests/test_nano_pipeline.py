@@ -203,3 +203,46 @@ def test_cli_without_a_trained_model_says_so(tmp_path, capsys, monkeypatch):
     assert _cli("generate", "--prompt", "a red circle", "--out", str(out)) == 2
     assert "no trained DreamLite-Nano model exists yet" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_sdedit_strength_one_is_plain_generation_and_partial_strength_runs_the_last_steps(pipe):
+    """SDEdit (``init_images``, ``strength``): strength 1 starts from pure noise (sigma 1), so it equals plain
+    generation; strength 1/2 of 2 steps noises the init latents to the sampler's second sigma and runs one Euler step,
+    which we recompute by hand from the U-Net's velocity."""
+    from dreamlite_core.nano import pack_in_context, target_half, time_ids_for
+    from dreamlite_core.nano.pipeline import task_prompt
+    from dreamlite_core.nano.vae import encode_images
+
+    init = np.zeros((1, 32, 32, 3), np.uint8)
+    init[8:20, 10:22] = (200, 30, 30)
+    noise = torch.randn(1, 4, 8, 8, generator=_gen(0))
+    kw = dict(guidance_scale=1.0, latents=noise, output_type="latent")
+    plain = pipe.generate("a red square", num_inference_steps=2, **kw).images
+    full = pipe.generate("a red square", num_inference_steps=2, init_images=init, strength=1.0, **kw).images
+    assert torch.allclose(plain, full, atol=1e-6)
+
+    half = pipe.generate("a red square", num_inference_steps=2, init_images=init, strength=0.5, **kw).images
+    sigma, t = float(pipe.scheduler.sigmas[1]), pipe.scheduler.timesteps[1]
+    assert 0.0 < sigma < 1.0
+    x = sigma * noise + (1.0 - sigma) * encode_images(pipe.vae, init)
+    hidden, mask = pipe.text.encode([task_prompt("generate", "a red square")])
+    with torch.no_grad():
+        v = pipe.unet(pack_in_context(x, torch.zeros_like(x)), t.expand(1), encoder_hidden_states=hidden,
+                      encoder_attention_mask=mask, added_cond_kwargs={"time_ids": time_ids_for(1, 32)}).sample
+    expected = x + (0.0 - sigma) * target_half(v, 8)
+    assert torch.allclose(half, expected, atol=1e-5)
+    assert not torch.allclose(half, plain, atol=1e-3)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    (dict(strength=0.5), "needs init_images"),
+    (dict(init_images=np.zeros((1, 32, 32, 3), np.uint8), strength=0.0), "strength must be in"),
+    (dict(init_images=np.zeros((1, 32, 32, 3), np.uint8), strength=1.5), "strength must be in"),
+    (dict(init_images=np.zeros((1, 32, 32, 3), np.uint8), strength=0.1, num_inference_steps=4), "leaves no step"),
+    (dict(init_images=np.zeros((2, 32, 32, 3), np.uint8)), "2 init images but 1 prompts"),
+    (dict(init_images=np.zeros((1, 16, 16, 3), np.uint8)), "resize it first"),
+])
+def test_sdedit_bad_arguments_raise_clear_errors(pipe, kwargs, error):
+    kwargs.setdefault("num_inference_steps", 2)
+    with pytest.raises(ValueError, match=error):
+        pipe.generate("a red circle", **kwargs)

@@ -182,6 +182,19 @@ def test_equal_compute_ablation_splits_steps_like_the_stages():
         stages.TrainSettings.from_profile({"bogus": 1})
 
 
+def test_sdedit_profile_starts_each_run_at_the_samplers_noise_level(tiny_run):
+    pipe = stages.load_pipeline(stages.stage1(tiny_run, progress=False))
+    settings = stages.TrainSettings(**{**TINY_TRAIN, "num_inference_steps": 4})
+    profile = stages.sdedit_profile(pipe, settings, per_task=1, strengths=(0.25, 0.5, 1.0))
+    rows = profile["rows"]
+    assert profile["oracle"] == 1.0 and 0.0 <= profile["chance"] <= 1.0  # one item per task: shuffling is the identity
+    assert [r["steps"] for r in rows] == [1, 2, 4]
+    sigmas = [r["start_sigma"] for r in rows]
+    assert sigmas[-1] == pytest.approx(1.0) and sigmas[0] < sigmas[1] < sigmas[2]
+    assert sigmas[:2] == pytest.approx([float(pipe.scheduler.sigmas[3]), float(pipe.scheduler.sigmas[2])])
+    assert all(0.0 <= r["geneval"] <= 1.0 and "single_object" in r for r in rows)
+
+
 def test_evaluation_refuses_the_training_split():
     with pytest.raises(ValueError, match="'validation' \\(tuning\\) or 'test'"):
         stages.evaluate_pipeline(None, stages.TrainSettings(), split="train")

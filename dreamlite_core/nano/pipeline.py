@@ -206,7 +206,8 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
 
     @torch.no_grad()
     def _sample(self, task: str, texts: list[str], condition, num_inference_steps: int, guidance_scale: float,
-                image_guidance_scale: float, generator, latents, output_type: str, return_dict: bool):
+                image_guidance_scale: float, generator, latents, output_type: str, return_dict: bool,
+                init_latents=None, strength: float = 1.0):
         if output_type not in OUTPUT_TYPES:
             raise ValueError(f"output_type must be one of {', '.join(OUTPUT_TYPES)}; got {output_type!r}")
         device = self._execution_device
@@ -235,6 +236,11 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
         time_ids = time_ids_for(batch * len(branches), self.resolution, device=device, dtype=dtype)
 
         timesteps = set_sampling_timesteps(self.scheduler, num_inference_steps, size, size, device=device)
+        if init_latents is not None:  # SDEdit / img2img: start part-way, from the init latents noised to that level
+            start = num_inference_steps - min(int(num_inference_steps * strength), num_inference_steps)
+            timesteps = timesteps[start:]
+            self.scheduler.set_begin_index(start)
+            latents = self.scheduler.scale_noise(init_latents.to(device, dtype), timesteps[:1], latents)
         for t in self.progress_bar(timesteps):
             model_input = pack_in_context(torch.cat([latents] * len(branches)), cond_in)  # [x_t | condition]
             pred = self.unet(model_input, timestep=t.expand(model_input.shape[0]).to(dtype),
@@ -272,15 +278,33 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
         return ImagePipelineOutput(images=images) if return_dict else (images,)
 
     def generate(self, prompts, num_inference_steps: int = 28, guidance_scale: float = 2.5, generator=None,
-                 latents=None, output_type: str = "np", return_dict: bool = True):
+                 latents=None, output_type: str = "np", return_dict: bool = True, init_images=None,
+                 strength: float = 1.0):
         """Text-to-image: ``prompts`` (str or list; the ``[Generate]: `` prefix is added) -> images.
 
         ``output_type``: "np" (float32 (B, H, W, 3) in [0, 1], diffusers' convention), "uint8", "pil", "pt"
         ((B, 3, H, W) in [0, 1]) or "latent". ``generator``: a CPU ``torch.Generator`` (or one per prompt).
+
+        ``init_images`` with ``strength`` < 1 is SDEdit (diffusers' img2img convention): the images' latents are
+        noised to the sampler's level at step ``N - int(N * strength)`` (``pipe.scheduler.sigmas`` holds it) and only
+        the remaining ``int(N * strength)`` steps run. ``strength`` 1 starts from pure noise as without them.
         """
         texts = self._check_texts(prompts, "prompt")
+        init_latents = None
+        if init_images is not None:
+            if not 0.0 < strength <= 1.0:
+                raise ValueError(f"strength must be in (0, 1]; got {strength}")
+            if int(num_inference_steps * strength) < 1:
+                raise ValueError(f"strength {strength} leaves no step of {num_inference_steps}; raise strength or "
+                                 f"num_inference_steps")
+            pixels = self._check_images(init_images)
+            if len(pixels) != len(texts):
+                raise ValueError(f"got {len(pixels)} init images but {len(texts)} prompts; pass one per prompt")
+            init_latents = encode_images(self.vae, pixels)
+        elif strength != 1.0:
+            raise ValueError("strength < 1 needs init_images (SDEdit starts from them)")
         return self._sample("generate", texts, None, num_inference_steps, guidance_scale, 1.0, generator, latents,
-                            output_type, return_dict)
+                            output_type, return_dict, init_latents, strength)
 
     def edit(self, images, instructions, num_inference_steps: int = 28, guidance_scale: float = 2.5,
              image_guidance_scale: float = 1.0, generator=None, latents=None, output_type: str = "np",

@@ -61,6 +61,24 @@ def plot_loss_curves(frame, title: str = "", offsets: dict | None = None, smooth
     return fig
 
 
+def plot_sdedit_profile(rows: list[dict], oracle: float | None = None, chance: float | None = None,
+                        title: str = ""):
+    """mini-GenEval against the noise level s the sampler starts from (``stages.sdedit_profile`` rows): s = 1 is
+    ordinary generation from pure noise; lower s hands the model more of the ground-truth layout."""
+    fig, ax = new_figure(1, 1, "single")
+    x = [r["start_sigma"] for r in rows]
+    ax.plot(x, [r["geneval"] for r in rows], "o-", label="DreamLite-Nano")
+    for value, name, style in ((oracle, "oracle", "--"), (chance, "chance", ":")):
+        if value is not None:
+            ax.axhline(value, ls=style, color="grey", label=name)
+    ax.set_xlabel("noise level s the sampler starts from (1 = pure noise)")
+    ax.set_ylabel("mini-GenEval (validation)")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------- grids
 def sample_grid(images: np.ndarray, titles: list[str], ncols: int = 6, size: str = "grid"):
     """A grid of uint8 images with (wrapped) titles."""
