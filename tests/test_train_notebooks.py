@@ -22,6 +22,8 @@ def test_stage1_notebook_reports_geneval_and_dpg_beside_oracle_and_chance(smoke_
     assert set(m["geneval_by_task"]) == {"single_object", "two_object", "counting", "colors", "position",
                                          "color_attr"}
     assert len(m["recipe_live"]) == 3
+    assert len(m["sdedit_profile"]) == 4 and all(0.0 <= v <= 1.0 for v in m["sdedit_profile"].values())
+    assert "1.00" in m["sdedit_profile"]  # strength 1 starts from pure noise: ordinary generation
 
 
 def test_stage2_notebook_reports_edit_benchmarks_and_forgetting(smoke_results):
@@ -43,4 +45,4 @@ def test_stage3_notebook_reports_all_benchmarks_bars_ablation_and_attention(smok
     assert sorted((r["recipe"], r["seed"]) for r in rows) == [("joint", 0), ("joint", 1), ("staged", 0), ("staged", 1)]
     attention = m["attention_to_condition"]
     assert attention and all(0.0 <= v["edit"] <= 1.0 and 0.0 <= v["generate"] <= 1.0 for v in attention.values())
-    assert {tuple(v["resolution"]) for v in attention.values()} == {(2, 4), (4, 8), (8, 16)}  # "all" layout
+    assert {tuple(v["resolution"]) for v in attention.values()} == {(2, 4)}  # "lowest": the paper's layout
