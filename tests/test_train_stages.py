@@ -160,7 +160,7 @@ def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
                  "checkpoint_every": 7, "ablation_steps": 3, "num_inference_steps": 2}.items():
         other = stages.TrainSettings(**dict([free]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) == key, free
-    for bound in {"learning_rate": 1e-3, "batch_size": 64, "attention_layout": "lowest", "ema_decay": 0.9}.items():
+    for bound in {"learning_rate": 1e-3, "batch_size": 64, "attention_layout": "all", "ema_decay": 0.9}.items():
         other = stages.TrainSettings(**dict([bound]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) != key, bound
     assert stages.stage_config(base, "stage1", 0.0, 11, 0, None, ["t2i_data-x"]) != key

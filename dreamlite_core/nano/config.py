@@ -37,7 +37,7 @@ class NanoConfig:
     # --- U-Net (DreamLiteUNetModel; the paper's block types) ---
     block_out_channels: tuple[int, ...] = (32, 64, 128)
     layers_per_block: int = 1
-    transformer_layers_per_block: tuple[int, ...] = (1, 1, 2)
+    transformer_layers_per_block: tuple[int, ...] = (1, 1, 1)  #: 1.4x faster than (1, 1, 2) (notebook 04)
     attention_head_dim: tuple[int, ...] = (1, 2, 4)  #: diffusers quirk: this is the NUMBER of heads (head dim 32)
     cross_attention_dim: int = 128
     addition_time_embed_dim: int = 32

@@ -16,10 +16,10 @@ Parent -> child (nano default, 16 latent channels; measured, notebook 03 prints 
 |---|---|---|
 | block_out_channels | (40, 80, 160) = SDXL / 8 | (32, 64, 128) (x0.8, as SnapGen's 320 -> 256) |
 | res-blocks per level | 2 | 1 |
-| transformer layers per level | (1, 2, 10) | (1, 1, 2); mid block 10 -> 2 |
+| transformer layers per level | (1, 2, 10) | (1, 1, 1); mid block 10 -> 1 |
 | heads (diffusers' attention_head_dim) | (1, 2, 4), head dim 40 | (1, 2, 4), head dim 32 |
 | cross_attention_dim | 160 | 128 |
-| parameters | 25,308,896 | 3,339,728 (13.2%) |
+| parameters | 25,308,896 | 2,414,032 (9.5%) |
 
 Rule "first" keeps leading layers, heads and channels; the up levels' structural res-blocks map first -> first and
 last -> last (child ``up_blocks.i.resnets.1`` copies parent ``resnets.2``), as ``arch.pruning`` documents.

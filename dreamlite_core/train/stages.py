@@ -65,9 +65,9 @@ class TrainSettings:
     # model
     block_out_channels: list = field(default_factory=lambda: [32, 64, 128])
     attention_head_dim: list = field(default_factory=lambda: [1, 2, 4])
-    transformer_layers_per_block: list = field(default_factory=lambda: [1, 1, 2])
+    transformer_layers_per_block: list = field(default_factory=lambda: [1, 1, 1])
     cross_attention_dim: int = 128
-    attention_layout: str = "all"
+    attention_layout: str = "lowest"
     # optimisation (shared by the stages)
     batch_size: int = 128
     learning_rate: float = 2e-3
