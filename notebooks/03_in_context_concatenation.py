@@ -149,6 +149,11 @@ if geneval_score is not None:
               "worst_task": oracle_table.loc[oracle_table["of max"].idxmin(), "task"],
               "geneval_by_task": vae_g["by_task"]}
     print(f"worst task through the VAE: {oracle['worst_task']} at {oracle['min_of_max']:.3f} of its maximum")
+    # The companion's bar (issue 5): the oracle through the VAE keeps at least 0.90 of the maximum on every task.
+    below = oracle_table[oracle_table["of max"] < 0.90]
+    oracle["tasks_below_0.90"] = [f"{b} {t}" for b, t in zip(below["benchmark"], below["task"])]
+    print(f"bar 'oracle through the VAE >= 0.90 of max on every task': {len(oracle_table) - len(below)} of "
+          f"{len(oracle_table)} rows meet it; below: {', '.join(oracle['tasks_below_0.90']) or 'none'}")
     display_table = oracle_table
 else:
     display_table = pd.DataFrame()
@@ -255,7 +260,11 @@ print("4 mobile steps at 1024 px:", np.round(mobile_t).astype(int).tolist())
 #   source latent; the printed checks above confirm both halves exactly.
 # - The loss ignores the right half: replacing it changed nothing (the `halves` values above).
 # - The VAE's round-trip PSNR and the oracle through the VAE are printed above; the table `03_oracle_through_vae`
-#   lists every task, and the worst task's fraction of its maximum is in the results file.
+#   lists every task, and the worst task's fraction of its maximum is in the results file. The bar printed above
+#   (0.90 of the maximum on every task) is not met everywhere: the printed list names the rows below it (in the
+#   committed default run, mini-DPG's "other" and "relation" questions and several edit types). A wider VAE trained
+#   longer helps: the GPU-trained 8-channel, width-64 VAE in notebook 04's recipe table keeps the whole mini-GenEval
+#   oracle (its DPG and edit oracles were not measured).
 # - The nano U-Net keeps the printed fraction of its SDXL-shaped parent's parameters; most of them sit in
 #   transformer blocks, as in the paper's U-Net.
 #
