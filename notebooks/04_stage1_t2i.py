@@ -150,7 +150,8 @@ print(f"stage 1: {summary1['steps']} steps x {settings.batch_size} in {summary1[
 # (`pipe.generate(..., init_images=renders, strength=...)`, diffusers' img2img convention). At s = 1 this is
 # ordinary generation; at low s the model is handed the layout and only has to finish the shapes. A curve that is
 # high on the left and falls to the floor on the right says the model can refine shapes it is given but cannot
-# compose them from noise: more training of the high-noise regime, not a better decoder, is what it lacks.
+# compose them from noise. The decoder is not what limits it (the VAE keeps 0.97 of the GenEval oracle, notebook 03),
+# and simply training more at high noise levels did not help (the recipe table's logit-normal row).
 
 # %%
 sdedit = stages.sdedit_profile(pipe, settings, "validation", seed)
@@ -176,7 +177,7 @@ sdedit_table
 #   MiniLM in place of Qwen3-VL; the paper's data, iterations and learning rates are not public.
 # - Self-attention sits where the paper puts it, at the lowest resolution only (2x4 tokens of the 8x16 in-context
 #   input); the levels above have cross-attention only. Attention at every level trained 1.4x slower for a
-#   higher validation loss at equal time (the recipe table), and did not measurably help editing.
+#   higher validation loss at equal time (the recipe table); edits stayed at the no-op point with either layout.
 # - Mini-GenEval and mini-DPG are programmatic judges on ShapesWorld, not GenEval's detector or DPG's VQA model;
 #   their scores are never compared with the paper's numbers.
 #
