@@ -12,8 +12,8 @@
 # (1) text-to-image; the rectified-flow objective of notebook 03.
 #
 # **Cost.** About a minute under `smoke`. Under `default` (2-core CPU): a few minutes to render and encode the data
-# once, then about 15 minutes of training, then about 3 minutes of evaluation (1,072 s in all, measured with the
-# data cached). It reuses the nano VAE of notebook 03
+# once (about 2), then about 14 minutes of training, then about 3 minutes of evaluation (1,006 s in all, measured
+# with the data cached). It reuses the nano VAE of notebook 03
 # (the `nano_vae` artifact); its data and checkpoint are artifacts that notebooks 05 and 06 reuse.
 
 # %% tags=["parameters"]

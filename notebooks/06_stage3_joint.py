@@ -11,8 +11,9 @@
 # **Paper part.** DreamLite (arXiv 2603.28713), training recipe step 1, stage (3) joint pretraining, and the authors'
 # statement that "direct joint training was unstable for a model this small"; in-context spatial concatenation.
 #
-# **Cost.** About a minute under `smoke`. Under `default`: about 8 minutes for stage 3, 8 for the ablation (two
-# recipes x two seeds at a smaller, equal budget), 7 for evaluation and the attention maps (1,396 s in all, measured). It continues from notebook 05's stage-2
+# **Cost.** About a minute under `smoke`. Under `default`: about 7 minutes for stage 3, 9 for the ablation (two
+# recipes x two seeds at a smaller, equal budget, trained and evaluated), 1.5 for the held-out evaluation (1,054 s
+# in all, measured). It continues from notebook 05's stage-2
 # checkpoint (run alone, it trains stages 1 and 2 first) and reuses the cached data.
 
 # %% tags=["parameters"]

@@ -506,15 +506,15 @@ def sdedit_profile(pipe, settings: TrainSettings, split: str = "validation", see
     per_task = settings.ablation_eval_per_task if per_task is None else per_task
     items = eval_items(split, per_task, 0, seed)[0]
     renders = np.stack([render_scene(it.scene, size=pipe.resolution) for it in items])
-    n = settings.num_inference_steps
     rows = []
     for strength in strengths:
         images = _generate_all(pipe, [it.prompt for it in items], settings, seed, init_images=renders,
                                strength=float(strength))
         report = geneval_score(images, items)
-        steps = min(int(n * strength), n)
-        rows.append({"strength": float(strength), "start_sigma": float(pipe.scheduler.sigmas[n - steps]),
-                     "steps": steps, "geneval": report["overall"], **report["by_task"]})
+        start = pipe.scheduler.begin_index  # the step the pipeline started from, set by this run
+        rows.append({"strength": float(strength), "start_sigma": float(pipe.scheduler.sigmas[start]),
+                     "steps": settings.num_inference_steps - start, "geneval": report["overall"],
+                     **report["by_task"]})
     points = calibration_points("geneval", items, size=pipe.resolution, seed=seed)
     return {"rows": rows, "oracle": points["oracle"]["overall"], "chance": points["chance"]["overall"]}
 
