@@ -275,6 +275,20 @@ def test_vae_crops_must_sit_on_the_latent_grid():
     assert len(train_nano_vae(vae, images, steps=2, batch_size=2, crop=16, warmup=1, progress=False)) == 2
 
 
+def test_vae_downsampling_follows_the_number_of_levels_in_the_settings():
+    from dreamlite_core.nano.vae import vae_config_from_settings
+
+    x2 = vae_config_from_settings({"vae_encoder_blocks": [0, 3], "vae_decoder_blocks": [3, 1],
+                                   "latent_channels": 4, "vae_width": 16})
+    assert (x2.vae_downsample, x2.latent_size) == (2, 16)
+    images = np.zeros((2, 32, 32, 3), np.uint8)
+    assert encode_images(build_nano_vae(x2), images).shape == (2, 4, 16, 16)
+    x4 = vae_config_from_settings({"vae_encoder_blocks": [0, 3, 3], "vae_decoder_blocks": [3, 3, 1]})
+    assert (x4.vae_downsample, x4.latent_size) == (4, 8)
+    with pytest.raises(ValueError, match="needs 2 encoder and decoder levels"):
+        build_nano_vae(x2.replace(vae_decoder_blocks=(3, 3, 1)))
+
+
 def test_vae_settings_of_every_profile_build_a_cached_artifact_config():
     from dreamlite_core.nano.vae import _vae_artifact_config, vae_config_from_settings
     from dreamlite_core.repro.profiles import profile_section

@@ -24,6 +24,9 @@ def test_stage1_notebook_reports_geneval_and_dpg_beside_oracle_and_chance(smoke_
     assert len(m["recipe_live"]) == 3
     assert len(m["sdedit_profile"]) == 4 and all(0.0 <= v <= 1.0 for v in m["sdedit_profile"].values())
     assert "1.00" in m["sdedit_profile"]  # strength 1 starts from pure noise: ordinary generation
+    assert set(m["shape_word_pixel_change"]) == {"square", "triangle", "star", "cross"}
+    assert [r["sigma"] for r in m["prompt_sensitivity"]] == [0.9, 0.7, 0.5, 0.3]
+    assert all(r["shape word (renders)"] > 0 and r["colour word (renders)"] > 0 for r in m["prompt_sensitivity"])
 
 
 def test_stage2_notebook_reports_edit_benchmarks_and_forgetting(smoke_results):

@@ -225,3 +225,37 @@ def test_uniform_attention_puts_half_its_mass_on_the_condition_half():
     x[0, cond.nonzero()[:, 0][:, None], torch.tensor([[0, 4]])] = 3.0
     with torch.no_grad():
         assert float(target_to_condition_mass(attn, x).min()) > 0.9
+
+
+def test_swap_word_replaces_the_first_vocabulary_word_and_fixes_the_article():
+    from dreamlite_core.train.probes import swap_word
+    from dreamlite_core.world.constants import COLORS, SHAPES
+
+    assert swap_word("a photo of a red star", COLORS) == "a photo of an orange star"
+    assert swap_word("a photo of an orange star", COLORS) == "a photo of a yellow star"
+    assert swap_word("a photo of a red cross", SHAPES) == "a photo of a red circle"  # cyclic
+    with pytest.raises(ValueError, match="no word of"):
+        swap_word("a photo of two dogs", SHAPES)
+
+
+def test_prompt_sensitivity_is_zero_exactly_when_no_text_reaches_the_unet(tiny_run):
+    from dreamlite_core.train.probes import prompt_sensitivity
+
+    pipe = stages.load_pipeline(stages.stage1(tiny_run, progress=False))
+    items = [it for it in stages.eval_items("validation", 2, 0, 0)[0] if it.task == "colors"]
+    rows = prompt_sensitivity(pipe, items, sigmas=(0.8, 0.4))
+    assert [r["sigma"] for r in rows] == [0.8, 0.4]
+    assert all(r["velocity_rms"] > 0 and r["shape word"] > 0 and r["colour word"] > 0 and r["prompt vs null"] > 0
+               for r in rows)
+    assert rows[0]["shape word (renders)"] == rows[1]["shape word (renders)"] > 0  # clean latents: no s
+    with pytest.raises(ValueError, match="one-object scenes"):
+        prompt_sensitivity(pipe, [it for it in stages.eval_items("validation", 1, 0, 0)[0] if it.task == "two_object"])
+    cross = [m for m in pipe.unet.modules() if getattr(m, "is_cross_attention", False)]
+    assert cross
+    with torch.no_grad():
+        for m in cross:  # cut every path from the text states to the output
+            m.to_out[0].weight.zero_()
+            m.to_out[0].bias.zero_()
+    deaf = prompt_sensitivity(pipe, items, sigmas=(0.8, 0.4))
+    assert all(r["velocity_rms"] > 0 and r["shape word"] == r["colour word"] == r["prompt vs null"] == 0.0
+               for r in deaf)

@@ -154,7 +154,7 @@ def layer_map(rows: list[dict]) -> list[dict]:
 
 
 def unet_training_throughput(unet, batch: int = 32, steps: int = 3, latent_channels: int | None = None,
-                             latent_size: int = 8, text_len: int = 12, seed: int = 0) -> dict:
+                             latent_size: int = 8, text_len: int = 12, seed: int = 0, resolution: int = 32) -> dict:
     """Training samples per second of ``unet`` on the in-context input (B, C, h, 2h): forward, left-half loss,
     backward, AdamW step; the first step is a warm-up and is not timed. Restores the weights afterwards."""
     import copy
@@ -175,7 +175,7 @@ def unet_training_throughput(unet, batch: int = 32, steps: int = 3, latent_chann
     for step in range(steps + 1):
         start = time.perf_counter()
         pred = model(x_in, s * 1000, encoder_hidden_states=hidden, encoder_attention_mask=mask,
-                     added_cond_kwargs={"time_ids": time_ids_for(batch, latent_size * 4)}).sample
+                     added_cond_kwargs={"time_ids": time_ids_for(batch, resolution)}).sample
         loss = flow_matching_loss(pred, x0, eps)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -209,12 +209,15 @@ def set_latent_scaling(vae, images: np.ndarray) -> tuple[float, float]:
 # ---------------------------------------------------------------------- the cached artifact
 def vae_config_from_settings(settings: dict, base: NanoConfig | None = None) -> NanoConfig:
     """The ``NanoConfig`` of the VAE described by a ``[<profile>.nano]`` section (``vae_width``,
-    ``latent_channels``, ``vae_encoder_blocks``, ``vae_decoder_blocks``)."""
+    ``latent_channels``, ``vae_encoder_blocks``, ``vae_decoder_blocks``); the downsampling factor follows from the
+    number of levels (``AutoencoderTiny`` halves the size between levels: 3 levels -> x4, 2 -> x2)."""
     base = base or NanoConfig()
+    encoder_blocks = tuple(settings.get("vae_encoder_blocks", base.vae_encoder_blocks))
     return base.replace(vae_width=int(settings.get("vae_width", base.vae_width)),
                         latent_channels=int(settings.get("latent_channels", base.latent_channels)),
-                        vae_encoder_blocks=tuple(settings.get("vae_encoder_blocks", base.vae_encoder_blocks)),
-                        vae_decoder_blocks=tuple(settings.get("vae_decoder_blocks", base.vae_decoder_blocks)))
+                        vae_encoder_blocks=encoder_blocks,
+                        vae_decoder_blocks=tuple(settings.get("vae_decoder_blocks", base.vae_decoder_blocks)),
+                        vae_downsample=2 ** (len(encoder_blocks) - 1))
 
 
 def _vae_artifact_config(settings: dict, seed: int) -> dict:

@@ -79,6 +79,40 @@ def plot_sdedit_profile(rows: list[dict], oracle: float | None = None, chance: f
     return fig
 
 
+def plot_prompt_sensitivity(rows: list[dict], title: str = ""):
+    """``probes.prompt_sensitivity`` rows: the RMS change of the U-Net's velocity when the shape word, the colour
+    word or the whole prompt changes, against the noise level s; dashed lines: how far the same word swaps move the
+    clean latents (the data's own change, for scale)."""
+    fig, ax = new_figure(1, 1, "single")
+    x = [r["sigma"] for r in rows]
+    for name, marker in (("shape word", "o"), ("colour word", "s"), ("prompt vs null", "^")):
+        (line,) = ax.plot(x, [r[name] for r in rows], marker + "-", label=f"model: {name}")
+        if f"{name} (renders)" in rows[0]:
+            ax.axhline(rows[0][f"{name} (renders)"], ls="--", color=line.get_color(), label=f"renders: {name}")
+    ax.set_xlabel("noise level s")
+    ax.set_ylabel("RMS change (latent units)")
+    ax.set_ylim(0, None)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def plot_word_grid(grid: dict, template: str = "{}"):
+    """One row per word of ``probes.word_grid`` (same starting noises in every row), the prompt on the left."""
+    words = list(grid)
+    n = len(next(iter(grid.values())))
+    fig, axes = new_figure(len(words), n, "grid")
+    axes = np.atleast_2d(axes)
+    for r, word in enumerate(words):
+        for c in range(n):
+            ax = axes[r, c]
+            ax.imshow(grid[word][c], interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r, 0].set_ylabel(_wrap(template.format(word), 18), fontsize=6)
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------- grids
 def sample_grid(images: np.ndarray, titles: list[str], ncols: int = 6, size: str = "grid"):
     """A grid of uint8 images with (wrapped) titles."""
