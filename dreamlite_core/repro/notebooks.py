@@ -54,8 +54,9 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              "what the U-Net sees per task; the left-half loss; the prefixes; nano VAE and text encoder",
              {"smoke": 23.1, "default": 26.2}),
     Notebook("04", "04_stage1_t2i", "Stage 1: text-to-image pretraining", "task-progressive pretraining, stage 1",
-             "stage-1 loss curve, samples, mini-GenEval and mini-DPG beside oracle and chance",
-             {"smoke": 34.1, "default": 1005.9}),
+             "stage-1 loss curve, samples, mini-GenEval and mini-DPG beside oracle and chance; SDEdit profile; "
+             "shape-word probe",
+             {"smoke": 28.5, "default": 1028.9}),  # default: 1,005.9 s with stage 1 trained + 23 s of probes
     Notebook("05", "05_stage2_editing", "Stage 2: editing pretraining", "task-progressive pretraining, stage 2",
              "stage-2 loss curve, edit samples, mini-ImgEdit and mini-GEdit beside oracle and chance",
              {"smoke": 24.1, "default": 455.4}),

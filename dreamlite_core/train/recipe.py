@@ -73,6 +73,22 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 73.0, "samples_seen": 32000, "score": 0.010,
      "note": "441 s; VAE 32.7 dB, GenEval oracle through it 0.79; SDEdit 0.64 / 0.24 / 0.04 (validation loss "
              "0.378)"},
+    {"choice": "VAE at x2 with 4 channels (16x16x4 latents: as many numbers as 8x8x16), 2500 VAE steps, then stage 1, "
+               "1000 steps x 32", "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 26.0,
+     "samples_seen": 32000, "score": 0.031,
+     "note": "VAE 270 s, 39.1 dB, oracle through it: GenEval 0.97, DPG 94.9, ImgEdit 4.77, GEdit 9.29 (the VAE bar "
+             "met in a third of the default VAE's time); but the U-Net on the 16x32 input trains 2.5x slower "
+             "(1,228 s) for the same score; SDEdit 0.64 / 0.25 / 0.06"},
+    {"choice": "same, U-Net widths (16, 64, 128)", "where": "2-core CPU, 1 thread, 2 runs at once",
+     "samples_per_s": 31.0, "samples_seen": 32000, "score": 0.052,
+     "note": "1,036 s; 2.20M parameters; SDEdit 0.60 / 0.25 / 0.05: within noise of the 8x8 default at twice the "
+             "time, not adopted"},
+    {"choice": "stage 1 at peak learning rate 4e-3 (default 2e-3), 1000 steps x 32",
+     "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 52.0, "samples_seen": 32000, "score": 0.010,
+     "note": "620 s; validation loss 1.375 (unstable; 0.384 at 2e-3); SDEdit 0.67 / 0.19 / 0.02"},
+    {"choice": "stage 1 with a 0.63M U-Net (widths 16, 32, 64), 2000 steps x 32",
+     "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 92.0, "samples_seen": 64000, "score": 0.0,
+     "note": "694 s; validation loss 0.524: twice the samples do not make up for a quarter of the parameters"},
     {"choice": "nano VAE trained on the GPU (width 64, 8 channels, 4000 x 128)", "where": "GPU", "samples_per_s": None,
      "samples_seen": 512000, "score": 1.0,
      "note": "44 dB PSNR; oracle through the VAE 1.00 on every GenEval task: at 8 channels the VAE is not the cap"},
