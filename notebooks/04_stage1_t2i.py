@@ -186,7 +186,8 @@ print(f"mean absolute pixel change against '{SHAPES[0]}' (0-255):",
 # far the same swaps move the clean latents: the change a model that draws what the word says would have to make.
 
 # %%
-probe_items = [it for it in stages.eval_items("validation", settings.eval_per_task, 0, seed)[0] if it.task == "colors"]
+probe_items = [it for it in stages.eval_items("validation", settings.eval_per_task, 0, seed)[0]
+               if it.task == "colors"]
 sensitivity = probes.prompt_sensitivity(pipe, probe_items, seed=seed)
 run.figure(report.plot_prompt_sensitivity(sensitivity, "stage 1: does the velocity follow the word?"),
            "04_prompt_sensitivity")

@@ -32,6 +32,12 @@ from ..nano.vae import encode_images
 from ..world.constants import COLORS, SHAPES
 
 
+def next_word(word: str, vocabulary) -> str:
+    """The word after ``word`` in ``vocabulary``, cyclically (the last one is followed by the first)."""
+    words = list(vocabulary)
+    return words[(words.index(word) + 1) % len(words)]
+
+
 def swap_word(prompt: str, vocabulary) -> str:
     """``prompt`` with its first word from ``vocabulary`` replaced by the next word of the vocabulary (cyclically),
     its article following: "a photo of a red star" -> "a photo of an orange star" for the colours. Raises
@@ -41,7 +47,7 @@ def swap_word(prompt: str, vocabulary) -> str:
     match = pattern.search(prompt)
     if match is None:
         raise ValueError(f"no word of {words} in the prompt {prompt!r}")
-    new = words[(words.index(match.group(1)) + 1) % len(words)]
+    new = next_word(match.group(1), words)
     head = re.sub(r"\b(a|an) $", "an " if new[0] in "aeiou" else "a ", prompt[:match.start()])
     return head + new + prompt[match.end():]
 
@@ -59,7 +65,8 @@ def prompt_sensitivity(pipe, items, sigmas=(0.9, 0.7, 0.5, 0.3), seed: int = 0) 
     if not items:
         raise ValueError("prompt_sensitivity needs at least one item")
     if any(len(it.scene.objects) != 1 for it in items):
-        raise ValueError("prompt_sensitivity needs one-object scenes whose prompts name a colour and a shape (mini-GenEval's 'colors' task)")
+        raise ValueError("prompt_sensitivity needs one-object scenes whose prompts name a colour and a shape "
+                         "(mini-GenEval's 'colors' task)")
     prompts = [it.prompt for it in items]
     variants = {"prompt": prompts,
                 "shape word": [swap_word(p, SHAPES) for p in prompts],
@@ -72,9 +79,7 @@ def prompt_sensitivity(pipe, items, sigmas=(0.9, 0.7, 0.5, 0.3), seed: int = 0) 
 
     def swapped(scene, attribute, vocabulary):
         obj = scene.objects[0]
-        words = list(vocabulary)
-        new = words[(words.index(getattr(obj, attribute)) + 1) % len(words)]
-        return scene.replace(objects=(obj.replace(**{attribute: new}),))
+        return scene.replace(objects=(obj.replace(**{attribute: next_word(getattr(obj, attribute), vocabulary)}),))
 
     x0 = latents([it.scene for it in items])
     data_delta = {name: float((latents([swapped(it.scene, attr, vocab) for it in items]) - x0).pow(2).mean().sqrt())
