@@ -13,7 +13,7 @@ Introduced in ``notebooks/03_in_context_concatenation.py``.
 
 from __future__ import annotations
 
-from .in_context import target_half
+from .in_context import pack_in_context, target_half
 
 NUM_TRAIN_TIMESTEPS = 1000
 SIGMA_SCHEMES = ("logit_normal", "uniform")
@@ -84,6 +84,19 @@ def time_ids_for(batch: int, resolution=32, device="cpu", dtype=None):
 
     width, height = (resolution, resolution) if isinstance(resolution, int) else resolution
     return torch.tensor([[float(width), float(height)]], device=device, dtype=dtype or torch.float32).repeat(batch, 1)
+
+
+def in_context_velocity(unet, x_t, timesteps, encoder_hidden_states, encoder_attention_mask, condition=None,
+                        resolution=32):
+    """v_theta([x_t | condition], t, text)_left: one U-Net call on the in-context input, the target half of its
+    output. ``condition`` None (zeros) is generation; ``timesteps`` (B,) are t = 1000 s; ``resolution`` is the
+    target image's size, passed as ``time_ids``. The sampler and the probes call the U-Net through this."""
+    packed = pack_in_context(x_t, condition)
+    time_ids = time_ids_for(x_t.shape[0], resolution, device=x_t.device, dtype=x_t.dtype)
+    out = unet(packed, timestep=timesteps, encoder_hidden_states=encoder_hidden_states,
+               encoder_attention_mask=encoder_attention_mask, added_cond_kwargs={"time_ids": time_ids},
+               return_dict=False)[0]
+    return target_half(out, x_t.shape[-1])
 
 
 def calculate_shift(image_seq_len: int, base_seq_len: int = 256, max_seq_len: int = 4096, base_shift: float = 0.5,

@@ -32,8 +32,8 @@ from diffusers.utils.torch_utils import randn_tensor
 
 from ..paper import TASK_PREFIX_EDIT, TASK_PREFIX_GENERATE
 from .config import NanoConfig
-from .flow import make_scheduler, set_sampling_timesteps, time_ids_for
-from .in_context import pack_in_context, target_half, task_prompt
+from .flow import in_context_velocity, make_scheduler, set_sampling_timesteps
+from .in_context import task_prompt
 from .text import NULL_PROMPT, NanoTextEncoder, load_minilm
 from .vae import decode_latents, encode_images
 
@@ -233,7 +233,6 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
                 branches = [(True, zeros), (True, condition), (False, condition)]
         hidden, mask = self._branch_text(prompts, [null for null, _ in branches])
         cond_in = torch.cat([c for _, c in branches])
-        time_ids = time_ids_for(batch * len(branches), self.resolution, device=device, dtype=dtype)
 
         timesteps = set_sampling_timesteps(self.scheduler, num_inference_steps, size, size, device=device)
         if init_latents is not None:  # SDEdit / img2img: start part-way, from the init latents noised to that level
@@ -242,11 +241,10 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
             self.scheduler.set_begin_index(start)
             latents = self.scheduler.scale_noise(init_latents.to(device, dtype), timesteps[:1], latents)
         for t in self.progress_bar(timesteps):
-            model_input = pack_in_context(torch.cat([latents] * len(branches)), cond_in)  # [x_t | condition]
-            pred = self.unet(model_input, timestep=t.expand(model_input.shape[0]).to(dtype),
-                             encoder_hidden_states=hidden, encoder_attention_mask=mask,
-                             added_cond_kwargs={"time_ids": time_ids}, return_dict=False)[0]
-            pred = target_half(pred, size)  # only the left (target) half is used
+            x_in = torch.cat([latents] * len(branches))
+            # the U-Net sees [x_t | condition]; only the left (target) half of its output is used
+            pred = in_context_velocity(self.unet, x_in, t.expand(x_in.shape[0]).to(dtype), hidden, mask, cond_in,
+                                       self.resolution)
             if len(branches) == 1:
                 velocity = pred
             elif task == "generate":

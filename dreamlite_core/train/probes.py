@@ -26,7 +26,7 @@ import re
 import numpy as np
 import torch
 
-from ..nano import add_noise, pack_in_context, target_half, task_prompt, time_ids_for
+from ..nano import add_noise, in_context_velocity, task_prompt
 from ..nano.text import NULL_PROMPT
 from ..nano.vae import encode_images
 from ..world.constants import COLORS, SHAPES
@@ -96,14 +96,9 @@ def prompt_sensitivity(pipe, items, sigmas=(0.9, 0.7, 0.5, 0.3), seed: int = 0) 
     rows = []
     for s in sigmas:
         x_s = add_noise(x0, eps, torch.full((n,), float(s), device=pipe.device))
-        packed = pack_in_context(x_s, torch.zeros_like(x_s))
         timestep = torch.full((n,), float(s) * 1000.0, device=pipe.device)
-        time_ids = time_ids_for(n, pipe.resolution, device=pipe.device)
-        velocity = {}
-        for name, (hidden, mask) in states.items():
-            out = unet(packed, timestep, encoder_hidden_states=hidden, encoder_attention_mask=mask,
-                       added_cond_kwargs={"time_ids": time_ids}).sample
-            velocity[name] = target_half(out, x_s.shape[-1]).float()
+        velocity = {name: in_context_velocity(unet, x_s, timestep, hidden, mask, resolution=pipe.resolution).float()
+                    for name, (hidden, mask) in states.items()}
         row = {"sigma": float(s), "velocity_rms": float(velocity["prompt"].pow(2).mean().sqrt())}
         for name in ("shape word", "colour word", "prompt vs null"):
             row[name] = float((velocity["prompt"] - velocity[name]).pow(2).mean().sqrt())
