@@ -227,8 +227,9 @@ layers
 # How fast does this U-Net train here? One AdamW step on a batch of in-context inputs (the first step is a warm-up):
 
 # %%
-speed = diag.unet_training_throughput(unet, batch=int(settings["unet_throughput_batch"]), steps=2, latent_channels=nano.latent_channels,
-                                      latent_size=nano.latent_size)
+speed = diag.unet_training_throughput(unet, batch=int(settings["unet_throughput_batch"]), steps=2,
+                                      latent_channels=nano.latent_channels, latent_size=nano.latent_size,
+                                      resolution=nano.resolution)
 print(f"{speed['samples_per_s']:.0f} training samples/s at batch {speed['batch']} on {speed['threads']} threads "
       f"(other processes share this machine's cores, so this varies)")
 del parent
