@@ -211,7 +211,8 @@ sensitivity_table
 #   clean latents, against 12-37% for the colour word. Stage 1 has learned colour, and roughly where and how big to
 #   draw, but hardly reads the shape word: its blobs are what a model draws when it averages over the shapes.
 #   Training longer is what moves it: a 5000-step stage 1 (the recipe table) raised the shape word's share at
-#   s = 0.7 from 0.12 at 2000 steps to 0.29, while validation GenEval only crept from 0.05 to 0.06.
+#   s = 0.7 from 0.12 at 2000 steps to 0.29, while validation GenEval only moved from 0.05 to 0.06 (oracle 1.00;
+#   chance 0.08-0.10 on those 96 items: still at chance).
 # - The recipe table shows why the companion pins OpenMP's passive waiting: on a shared CPU, spinning threads make
 #   training an order of magnitude slower.
 #

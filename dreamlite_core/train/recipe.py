@@ -5,8 +5,9 @@ iterations or learning rates; PAPER_FACTS.md "Training recipe"). Introduced in `
 prints this table and adds rows it measures live (guidance scale and sampling steps on the validation split).
 
 Every row names where it was measured. Scores are mini-GenEval on the VALIDATION split (never the test split),
-scored by ``dreamlite_core.eval``; oracle (ground-truth renders) 1.00, chance (shuffled pairings) about 0.06 on these
-items. The two reference curves come from FIELD_NOTES (a different, stricter checker; for orientation only).
+scored by ``dreamlite_core.eval``; oracle (ground-truth renders) 1.00; chance (shuffled pairings) 0.05-0.10 depending
+on the items and the shuffle (``eval.calibration_points``): 0.08-0.10 on the 96 items, 16 per task, that the CPU
+stage-1 rows score, 0.05-0.07 on the 240 items of 40 per task. The two reference curves come from FIELD_NOTES (a different, stricter checker; for orientation only).
 """
 
 from __future__ import annotations
