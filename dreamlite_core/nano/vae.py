@@ -135,7 +135,7 @@ def _vae_loss(recon, target, edge_weight: float):
 
 def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr: float = 2e-3, seed: int = 0,
                    edge_weight: float = 0.5, warmup: int = 50, progress: bool = True, time_limit_s: float | None = None,
-                   crop: int | None = None):
+                   crop: int | None = None, device: str | None = None):
     """Train ``vae`` to reconstruct uint8 ``images`` (N, H, W, 3); AdamW, warmup + cosine decay, horizontal flips,
     and (``crop``) random square crops aligned to the latent grid: the convolutions see local patches, 4x cheaper
     per sample at half the side (the usual VAE recipe; the model then runs on whole images).
@@ -143,6 +143,8 @@ def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr
     Afterwards sets ``shift_factor`` / ``scaling_factor`` to the mean and 1 / std of the raw latents of (up to 2048
     of) the training images, so scaled latents have mean 0 and std 1. Returns the loss history (list of floats).
     ``time_limit_s`` stops early (the schedule still ends at ``steps``; used to cap the smoke profile).
+    ``device`` ("cuda" under the paper profile) trains there and hands ``vae`` back on the device it came on; the
+    batches are drawn on the CPU either way, so the random stream does not depend on the device.
     """
     import torch
     from tqdm.auto import tqdm
@@ -151,7 +153,9 @@ def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr
         raise ValueError(f"training images must be uint8 (N, H, W, 3); got {images.dtype} {images.shape}")
     generator = torch.Generator().manual_seed(seed)
     data = images_to_tensor(images)
-    vae.train()
+    home = next(vae.parameters()).device
+    device = torch.device(device) if device is not None else home
+    vae.to(device).train()
     optimizer = torch.optim.AdamW(vae.parameters(), lr=lr, weight_decay=1e-4, betas=(0.9, 0.99))
 
     def lr_at(step):
@@ -160,7 +164,7 @@ def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr
         return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, steps - warmup))) * 0.95 + 0.05
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_at)
-    history = []
+    history: list = []
     factor = 2 ** (len(vae.config.encoder_block_out_channels) - 1)
     if crop is not None and crop % factor:
         raise ValueError(f"crop {crop} must be a multiple of the VAE's downsampling factor {factor}")
@@ -175,6 +179,7 @@ def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr
             cells = (batch.shape[-1] - crop) // factor + 1  # offsets on the latent grid
             top, left = (factor * torch.randint(0, cells, (2,), generator=generator)).tolist()
             batch = batch[..., top:top + crop, left:left + crop]
+        batch = batch.to(device)
         raw = vae.encode(batch).latents
         recon = vae.decode(raw).sample
         loss = _vae_loss(recon, batch, edge_weight)
@@ -183,14 +188,14 @@ def train_nano_vae(vae, images: np.ndarray, steps: int, batch_size: int = 64, lr
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
-        history.append(loss.item())
+        history.append(loss.detach())  # read back every 20 steps, not every step (a GPU sync each)
         if step % 20 == 0:
-            bar.set_postfix(loss=f"{np.mean(history[-20:]):.4f}")
+            bar.set_postfix(loss=f"{torch.stack(history[-20:]).mean().item():.4f}")
         if time_limit_s is not None and time.perf_counter() - start > time_limit_s:
             break
-    vae.eval()
+    vae.to(home).eval()
     set_latent_scaling(vae, images[: min(len(images), 2048)])
-    return history
+    return torch.stack(history).tolist() if history else []
 
 
 def set_latent_scaling(vae, images: np.ndarray) -> tuple[float, float]:
@@ -296,7 +301,8 @@ def nano_vae_artifact(run, settings: dict, progress: bool = True) -> Path:
             history += train_nano_vae(vae, images, steps=steps, batch_size=int(settings["vae_batch_size"]), lr=lr,
                                       edge_weight=float(settings["vae_edge_weight"]), seed=run.seed + cycle,
                                       progress=progress, crop=int(settings["vae_crop"]) or None,
-                                      time_limit_s=float(settings["vae_time_limit_s"]) or None)
+                                      time_limit_s=float(settings["vae_time_limit_s"]) or None,
+                                      device=run.device)
         seconds = time.perf_counter() - start
         val = validation_images(256, seed=run.seed, size=nano.resolution)
         metrics = {"psnr_val_db": psnr(val, round_trip(vae, val)), "train_seconds": seconds,

@@ -149,6 +149,14 @@ class Run:
         seed_everything(self.seed)
 
     # ------------------------------------------------------------------ settings
+    @property
+    def device(self) -> str:
+        """The profile's ``device`` ("cuda" under paper) when it is present here, else "cpu"."""
+        import torch
+
+        wanted = str(self.config.get("device", "cpu"))
+        return wanted if wanted.startswith("cuda") and torch.cuda.is_available() else "cpu"
+
     def section(self, name: str) -> dict:
         """This profile's settings for one notebook area (e.g. ``"train"``)."""
         from .profiles import profile_section

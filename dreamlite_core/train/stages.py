@@ -145,9 +145,8 @@ _COMPONENTS: dict = {}
 
 
 def run_device(run) -> str:
-    """The profile's device ("cuda" for paper) when it is present here, else "cpu"."""
-    wanted = str(run.config.get("device", "cpu"))
-    return wanted if wanted.startswith("cuda") and torch.cuda.is_available() else "cpu"
+    """The profile's device ("cuda" for paper) when it is present here, else "cpu" (``Run.device``)."""
+    return run.device
 
 
 def nano_config_for(run, settings: TrainSettings):
