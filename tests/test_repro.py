@@ -44,6 +44,16 @@ def test_unknown_section_lists_the_sections(tmp_path):
         run.section("nope")
 
 
+def test_run_device_uses_cuda_only_where_the_profile_asks_and_a_gpu_is_present(tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert Run("00_test", "paper", root=tmp_path).device == "cpu"  # the paper profile falls back on a CPU machine
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert Run("00_test", "paper", root=tmp_path).device == "cuda"
+    assert Run("00_test", "smoke", root=tmp_path).device == "cpu"  # smoke and default stay on the CPU
+
+
 def test_config_hash_ignores_key_order_and_sees_values():
     assert config_hash({"a": 1, "b": [1, 2]}) == config_hash({"b": [1, 2], "a": 1})
     assert config_hash({"a": 1}) != config_hash({"a": 2})

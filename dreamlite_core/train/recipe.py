@@ -105,4 +105,14 @@ RECIPE_MEASUREMENTS: list[dict] = [
     {"choice": "nano VAE trained on the GPU (width 64, 8 channels, 4000 x 128)", "where": "GPU", "samples_per_s": None,
      "samples_seen": 512000, "score": 1.0,
      "note": "44 dB PSNR; oracle through the VAE 1.00 on every GenEval task: at 8 channels the VAE is not the cap"},
+    {"choice": "nano VAE width 64, 16 channels, whole images, 4000 x 256, lr 2e-3 (the paper profile's first VAE)",
+     "where": "one H100 (paper profile)", "samples_per_s": None, "samples_seen": 1024000, "score": 0.0,
+     "note": "collapsed: loss flat at 0.31 from step 100 on, 16.7 dB, GenEval through it 0.00; the paper profile "
+             "now keeps the default VAE (results/paper_profile_gpu.json)"},
+    {"choice": "paper profile stage 1: batch 512 x 2000 steps (16x the default's samples), lr 3e-3, default VAE",
+     "where": "one H100 (paper profile, alone)", "samples_per_s": 5238.0, "samples_seen": 1024000, "score": 0.293,
+     "note": "196 s; 50 per task (chance 0.10): single object 0.58, colours 0.78, two objects 0.18, colour binding "
+             "0.10, position 0.08, counting 0.04; shape word's share of the renders' change 0.37 / 0.45 / 0.37 / 0.30 "
+             "at s = 0.9 / 0.7 / 0.5 / 0.3 (default 0.19 / 0.13 / 0.10 / 0.12): it draws the shape asked for; "
+             "held-out TEST GenEval 0.18 (chance 0.21)"},
 ]

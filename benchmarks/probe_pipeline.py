@@ -1,0 +1,74 @@
+"""Probe a trained stage's pipeline: validation mini-GenEval, the shape-word grid and the prompt-sensitivity
+measurement of notebook 04, for a stage artifact trained elsewhere (e.g. the paper profile on a lent GPU).
+
+    python benchmarks/probe_pipeline.py ARTIFACT --name paper_gpu_stage1 [--profile paper] [--seed 0]
+
+``ARTIFACT`` is a stage folder holding ``pipeline/`` (``train_profile.py --bundle`` writes ``<stage>.tar`` and
+``vae.tar``: unpack both into one folder and copy ``text_encoder/`` and ``tokenizer/`` from any local stage's
+``pipeline/``; they are the pinned MiniLM). Writes ``figures/<name>_shape_words.png``,
+``figures/<name>_prompt_sensitivity.png`` and ``results/<name>.json`` under the repository.
+
+Implements: notebook 04's probes ("Does the model read the shape word?", ``dreamlite_core.train.probes``) as a
+script, so a model trained on another machine is measured by the same code on this one.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHAPES_TEMPLATE = "a photo of a red {}"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("artifact", type=Path)
+    parser.add_argument("--name", required=True, help="prefix of the figures and the results file")
+    parser.add_argument("--profile", default="paper", help="whose [train] settings size the evaluation")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    import numpy as np
+
+    from dreamlite_core.repro import Run
+    from dreamlite_core.train import probes, report, stages
+    from dreamlite_core.world.constants import SHAPES
+
+    if not (args.artifact / stages.PIPELINE_DIR / "model_index.json").exists():
+        parser.error(f"{args.artifact} has no {stages.PIPELINE_DIR}/model_index.json (see this script's docstring)")
+    run = Run(args.name, profile=args.profile, seed=args.seed, output_dir=REPO_ROOT, root=REPO_ROOT)
+    settings = stages.settings_for(run)
+    pipe = stages.load_pipeline(args.artifact, run.device)
+
+    ev = stages.evaluate_pipeline(pipe, settings, "validation", args.seed, benchmarks=("geneval",),
+                                  per_task=settings.ablation_eval_per_task)
+    validation = stages.headline_scores(ev)
+    print("validation", validation, flush=True)
+
+    grid = probes.word_grid(pipe, SHAPES_TEMPLATE, SHAPES, n=4, seed=args.seed,
+                            num_inference_steps=settings.num_inference_steps, guidance_scale=settings.guidance_scale)
+    run.figure(report.plot_word_grid(grid, SHAPES_TEMPLATE), f"{args.name}_shape_words")
+    first = grid[SHAPES[0]].astype(float)
+    pixel_change = {w: float(np.abs(grid[w].astype(float) - first).mean()) for w in SHAPES[1:]}
+    print("pixel change against", SHAPES[0], {w: round(v, 1) for w, v in pixel_change.items()}, flush=True)
+
+    items = [it for it in stages.eval_items("validation", settings.eval_per_task, 0, args.seed)[0]
+             if it.task == "colors"]
+    sensitivity = probes.prompt_sensitivity(pipe, items, seed=args.seed)
+    run.figure(report.plot_prompt_sensitivity(sensitivity, f"{args.name}: does the velocity follow the word?"),
+               f"{args.name}_prompt_sensitivity")
+    for row in sensitivity:
+        print({k: round(v, 3) for k, v in row.items()}, flush=True)
+    run.write_results({"validation": validation, "shape_word_pixel_change": pixel_change,
+                       "prompt_sensitivity": sensitivity}, artifact=str(args.artifact))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""benchmarks/train_profile.py, the script a lent GPU runs: under smoke it times every step, writes its summary and
+bundles each stage so that the stage's pipeline can be rebuilt on another machine (benchmarks/probe_pipeline.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _script(name):
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_train_profile_summary_and_bundles_round_trip(tmp_path):
+    from dreamlite_core.train import stages
+
+    out, bundles = tmp_path / "out" / "summary.json", tmp_path / "bundles"
+    assert _script("train_profile").main(["--profile", "smoke", "--root", str(tmp_path / "root"), "--out", str(out),
+                                          "--bundle", str(bundles), "--no-ablation"]) == 0
+    summary = json.loads(out.read_text())
+    assert list(summary["seconds"]) == ["vae", "data", "stage1", "stage1_validation", "stage1_test", "stage2",
+                                        "stage3", "stage3_test", "total"]
+    assert summary["run_device"] == "cpu" and summary["ablation"] is None
+    assert summary["ablation_skipped"] == "--no-ablation"
+    assert summary["stages"]["stage1"]["steps"] == summary["settings"]["train"]["stage1_steps"]
+    for bench in ("geneval", "dpg", "imgedit", "gedit"):  # each score beside its oracle and chance
+        assert set(summary["stage3_test"][bench]) >= {"model", "oracle", "chance"}
+    assert summary["stage3_test"]["geneval"]["oracle"] == 1.0 > summary["stage3_test"]["geneval"]["chance"]
+    assert sorted(p.name for p in bundles.iterdir()) == ["stage1.tar", "stage2.tar", "stage3.tar", "vae.tar"]
+
+    # unpack stage 3 and the VAE, add the pinned text encoder: the same pipeline as the artifact, same outputs
+    artifact = next((tmp_path / "root" / "runs" / "smoke" / "artifacts").glob("stage3-*"))
+    rebuilt = tmp_path / "rebuilt"
+    for name in ("stage3.tar", "vae.tar"):
+        with tarfile.open(bundles / name) as tar:
+            tar.extractall(rebuilt, filter="data")
+    for part in ("text_encoder", "tokenizer"):
+        shutil.copytree(stages.pipeline_folder(artifact) / part, stages.pipeline_folder(rebuilt) / part)
+    assert json.loads((rebuilt / "stage_summary.json").read_text())["name"] == "stage3"
+    images = [stages.load_pipeline(folder).generate(["a photo of a red circle"], num_inference_steps=2,
+                                                     generator=torch.Generator().manual_seed(0), output_type="uint8")
+              for folder in (artifact, rebuilt)]
+    np.testing.assert_array_equal(images[0].images, images[1].images)
