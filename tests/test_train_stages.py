@@ -47,6 +47,16 @@ def tiny_run(tmp_path_factory):
     stages._COMPONENTS.clear()
 
 
+def test_a_vae_under_the_psnr_floor_fails_loudly_and_caches_nothing(tmp_path):
+    from dreamlite_core.nano import VAETrainingError, nano_vae_artifact
+
+    run = Run("03_in_context_concatenation", profile="smoke", root=tmp_path)
+    with pytest.raises(VAETrainingError, match="under vae_min_psnr_db = 99 in \\[smoke.nano\\]"):
+        nano_vae_artifact(run, {**TINY_NANO, "vae_min_psnr_db": 99.0}, progress=False)
+    assert not list(run.artifacts_dir.iterdir())  # no artifact, no half-written temporary folder
+    assert (nano_vae_artifact(run, {**TINY_NANO, "vae_min_psnr_db": 0.0}, progress=False) / "config.json").exists()
+
+
 def test_gather_text_trims_to_longest_caption_and_masks_padding():
     states = torch.arange(3 * 5 * 2, dtype=torch.float16).reshape(3, 5, 2)
     lengths = torch.tensor([2, 4, 1])

@@ -22,7 +22,7 @@ _EXPORTS = {
     "build_nano_vae": "vae", "train_nano_vae": "vae", "encode_images": "vae", "decode_latents": "vae",
     "load_or_train_vae": "vae", "nano_vae_artifact": "vae", "load_vae": "vae", "vae_metrics": "vae",
     "psnr": "vae", "round_trip": "vae", "set_latent_scaling": "vae", "vae_training_images": "vae",
-    "validation_images": "vae",
+    "validation_images": "vae", "VAETrainingError": "vae",
     "pack_in_context": "in_context", "target_half": "in_context", "condition_half": "in_context",
     "task_prompt": "in_context", "strip_task_prefix": "in_context", "TASKS": "in_context",
     "add_noise": "flow", "flow_matching_target": "flow", "flow_matching_loss": "flow", "sample_sigmas": "flow",

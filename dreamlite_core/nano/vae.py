@@ -28,6 +28,10 @@ from .config import NanoConfig
 VAE_METRICS_FILE = "nano_vae_metrics.json"
 
 
+class VAETrainingError(RuntimeError):
+    """The trained VAE reconstructs validation renders worse than the profile's ``vae_min_psnr_db``."""
+
+
 def build_nano_vae(config: NanoConfig | None = None):
     """An untrained ``AutoencoderTiny`` at x``vae_downsample`` with ``latent_channels`` channels (same width in
     every block, as ``AutoencoderTiny`` requires)."""
@@ -310,6 +314,14 @@ def nano_vae_artifact(run, settings: dict, progress: bool = True) -> Path:
                    "scaling_factor": float(vae.config.scaling_factor),
                    "shift_factor": float(vae.config.shift_factor), "params": sum(p.numel() for p in vae.parameters()),
                    "loss_history": [float(x) for x in history]}
+        floor = float(settings.get("vae_min_psnr_db", 0.0))
+        if metrics["psnr_val_db"] < floor:  # checked before anything is saved: a failed build leaves no artifact
+            raise VAETrainingError(
+                f"the nano VAE reconstructs validation renders at {metrics['psnr_val_db']:.1f} dB, under "
+                f"vae_min_psnr_db = {floor:g} in [{run.profile}.nano]; its loss went from {history[0]:.3f} to "
+                f"{metrics['final_loss']:.3f}: training collapsed or is far too short, and a U-Net trained on its "
+                "latents would learn nothing. Nothing was cached; lower vae_lr, train on crops (vae_crop) or on "
+                "more steps, then run again.")
         vae.save_pretrained(folder)
         (folder / VAE_METRICS_FILE).write_text(json.dumps(metrics, indent=1) + "\n")
 
