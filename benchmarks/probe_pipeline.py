@@ -1,12 +1,13 @@
 """Probe a trained stage's pipeline: validation mini-GenEval, the shape-word grid and the prompt-sensitivity
 measurement of notebook 04, for a stage artifact trained elsewhere (e.g. the paper profile on a lent GPU).
 
-    python benchmarks/probe_pipeline.py ARTIFACT --name paper_gpu_stage1 [--profile paper] [--seed 0]
+    python benchmarks/probe_pipeline.py ARTIFACT --name paper_gpu_stage1 [--label "paper profile, stage 1 (H100)"]
+                                              [--profile paper] [--seed 0]
 
 ``ARTIFACT`` is a stage folder holding ``pipeline/`` (``train_profile.py --bundle`` writes ``<stage>.tar`` and
 ``vae.tar``: unpack both into one folder and copy ``text_encoder/`` and ``tokenizer/`` from any local stage's
 ``pipeline/``; they are the pinned MiniLM). Writes ``figures/<name>_shape_words.png``,
-``figures/<name>_prompt_sensitivity.png`` and ``results/<name>.json`` under the repository.
+``figures/<name>_prompt_sensitivity.png`` and ``results/<name>.json`` under ``--output-dir`` (the repository).
 
 Implements: notebook 04's probes ("Does the model read the shape word?", ``dreamlite_core.train.probes``) as a
 script, so a model trained on another machine is measured by the same code on this one.
@@ -24,6 +25,7 @@ from pathlib import Path  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHAPES_TEMPLATE = "a photo of a red {}"
+UNET_WEIGHTS = "diffusion_pytorch_model.safetensors"  # recorded by hash: the folder may be anywhere
 
 
 def main(argv=None) -> int:
@@ -32,17 +34,20 @@ def main(argv=None) -> int:
     parser.add_argument("--name", required=True, help="prefix of the figures and the results file")
     parser.add_argument("--profile", default="paper", help="whose [train] settings size the evaluation")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--label", default=None, help="what the figure titles call the model (default: --name)")
+    parser.add_argument("--output-dir", type=Path, default=REPO_ROOT, help="where figures/ and results/ go")
     args = parser.parse_args(argv)
 
     import numpy as np
 
     from dreamlite_core.repro import Run
+    from dreamlite_core.repro.outputs import sha256_file
     from dreamlite_core.train import probes, report, stages
     from dreamlite_core.world.constants import SHAPES
 
     if not (args.artifact / stages.PIPELINE_DIR / "model_index.json").exists():
         parser.error(f"{args.artifact} has no {stages.PIPELINE_DIR}/model_index.json (see this script's docstring)")
-    run = Run(args.name, profile=args.profile, seed=args.seed, output_dir=REPO_ROOT, root=REPO_ROOT)
+    run = Run(args.name, profile=args.profile, seed=args.seed, output_dir=args.output_dir, root=args.output_dir)
     settings = stages.settings_for(run)
     pipe = stages.load_pipeline(args.artifact, run.device)
 
@@ -61,12 +66,14 @@ def main(argv=None) -> int:
     items = [it for it in stages.eval_items("validation", settings.eval_per_task, 0, args.seed)[0]
              if it.task == "colors"]
     sensitivity = probes.prompt_sensitivity(pipe, items, seed=args.seed)
-    run.figure(report.plot_prompt_sensitivity(sensitivity, f"{args.name}: does the velocity follow the word?"),
+    label = args.label or args.name
+    run.figure(report.plot_prompt_sensitivity(sensitivity, f"{label}: does the velocity follow the word?"),
                f"{args.name}_prompt_sensitivity")
     for row in sensitivity:
         print({k: round(v, 3) for k, v in row.items()}, flush=True)
     run.write_results({"validation": validation, "shape_word_pixel_change": pixel_change,
-                       "prompt_sensitivity": sensitivity}, artifact=str(args.artifact))
+                       "prompt_sensitivity": sensitivity},
+                      unet_sha256=sha256_file(stages.pipeline_folder(args.artifact) / "unet" / UNET_WEIGHTS))
     return 0
 
 
