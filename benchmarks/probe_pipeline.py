@@ -1,12 +1,13 @@
-"""Probe a trained stage's pipeline: validation mini-GenEval, the shape-word grid and the prompt-sensitivity
-measurement of notebook 04, for a stage artifact trained elsewhere (e.g. the paper profile on a lent GPU).
+"""Probe a trained stage's pipeline: validation mini-GenEval, samples for validation and held-out prompts, the
+shape-word grid and the prompt-sensitivity measurement of notebook 04, for a stage artifact trained elsewhere (e.g.
+the paper profile on a lent GPU).
 
     python benchmarks/probe_pipeline.py ARTIFACT --name paper_gpu_stage1 [--label "paper profile, stage 1 (H100)"]
                                               [--profile paper] [--seed 0]
 
 ``ARTIFACT`` is a stage folder holding ``pipeline/`` (``train_profile.py --bundle`` writes ``<stage>.tar`` and
 ``vae.tar``: unpack both into one folder and copy ``text_encoder/`` and ``tokenizer/`` from any local stage's
-``pipeline/``; they are the pinned MiniLM). Writes ``figures/<name>_shape_words.png``,
+``pipeline/``; they are the pinned MiniLM). Writes ``figures/<name>_samples.png``, ``figures/<name>_shape_words.png``,
 ``figures/<name>_prompt_sensitivity.png`` and ``results/<name>.json`` under ``--output-dir`` (the repository).
 
 Implements: notebook 04's probes ("Does the model read the shape word?", ``dreamlite_core.train.probes``) as a
@@ -43,6 +44,7 @@ def main(argv=None) -> int:
     from dreamlite_core.repro import Run
     from dreamlite_core.repro.outputs import sha256_file
     from dreamlite_core.train import probes, report, stages
+    from dreamlite_core.world import render_scene
     from dreamlite_core.world.constants import SHAPES
 
     if not (args.artifact / stages.PIPELINE_DIR / "model_index.json").exists():
@@ -55,6 +57,17 @@ def main(argv=None) -> int:
                                   per_task=settings.ablation_eval_per_task)
     validation = stages.headline_scores(ev)
     print("validation", validation, flush=True)
+
+    # fixed prompts, two per GenEval task, from the validation split and from the held-out test split, each sample
+    # beside ShapesWorld's own render: the test compositions (colour-shape pairs, counts, ...) were never trained on
+    panels, titles = [], []
+    for split in ("validation", "test"):
+        items = stages.eval_items(split, 2, 0, args.seed)[0]
+        samples = stages._generate_all(pipe, [it.prompt for it in items], settings, args.seed)
+        for item, sample in zip(items, samples):
+            panels += [sample, render_scene(item.scene, size=pipe.resolution)]
+            titles += [f"[{split}] {item.prompt}", "ground truth"]
+    run.figure(report.sample_grid(np.stack(panels), titles, ncols=8, size="tall"), f"{args.name}_samples")
 
     grid = probes.word_grid(pipe, SHAPES_TEMPLATE, SHAPES, n=4, seed=args.seed,
                             num_inference_steps=settings.num_inference_steps, guidance_scale=settings.guidance_scale)

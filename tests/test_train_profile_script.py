@@ -60,4 +60,4 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
     assert set(probed) == {"validation", "shape_word_pixel_change", "prompt_sensitivity"}
     assert [row["sigma"] for row in probed["prompt_sensitivity"]] == [0.9, 0.7, 0.5, 0.3]
     assert {p.name for p in (tmp_path / "probe" / "figures").glob("*.png")} == {
-        "probe_shape_words.png", "probe_prompt_sensitivity.png"}
+        "probe_samples.png", "probe_shape_words.png", "probe_prompt_sensitivity.png"}
