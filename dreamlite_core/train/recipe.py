@@ -108,8 +108,9 @@ RECIPE_MEASUREMENTS: list[dict] = [
     {"choice": "nano VAE width 64, 16 channels, whole images, 4000 x 256, lr 2e-3 (the paper profile's first VAE)",
      "where": "one H100 (paper profile)", "samples_per_s": None, "samples_seen": 1024000, "score": 0.0,
      "note": "collapsed: loss 0.27-0.35 from step 100 to 4000, 16.7 dB, GenEval through it 0.00; the same code and "
-             "schedule on the 2-core CPU fell below 0.30 after step 100 (0.21 at step 150), so the cause is "
-             "GPU-side (TF32 convolutions are a suspect, untested); the paper profile now keeps the default VAE"},
+             "schedule on the 2-core CPU sat at 0.30 too, then broke through after step 100 (0.21 at step 150): "
+             "whether the GPU's arithmetic (TF32 convolutions) or chance kept the H100 run there is not established; "
+             "the paper profile now keeps the default VAE"},
     {"choice": "paper profile stage 1: batch 512 x 2000 steps (16x the default's samples), lr 3e-3, default VAE",
      "where": "one H100 (paper profile, alone)", "samples_per_s": 5238.0, "samples_seen": 1024000, "score": 0.293,
      "note": "196 s; 50 per task (chance 0.10): single object 0.58, colours 0.78, two objects 0.18, colour binding "
