@@ -72,8 +72,7 @@ def main(argv=None) -> int:
     grid = probes.word_grid(pipe, SHAPES_TEMPLATE, SHAPES, n=4, seed=args.seed,
                             num_inference_steps=settings.num_inference_steps, guidance_scale=settings.guidance_scale)
     run.figure(report.plot_word_grid(grid, SHAPES_TEMPLATE), f"{args.name}_shape_words")
-    first = grid[SHAPES[0]].astype(float)
-    pixel_change = {w: float(np.abs(grid[w].astype(float) - first).mean()) for w in SHAPES[1:]}
+    pixel_change = probes.word_grid_change(grid)
     print("pixel change against", SHAPES[0], {w: round(v, 1) for w, v in pixel_change.items()}, flush=True)
 
     items = [it for it in stages.eval_items("validation", settings.eval_per_task, 0, args.seed)[0]

@@ -173,8 +173,7 @@ shape_template = "a photo of a red {}"
 grid = probes.word_grid(pipe, shape_template, SHAPES, n=4, seed=seed,
                         num_inference_steps=settings.num_inference_steps, guidance_scale=settings.guidance_scale)
 run.figure(report.plot_word_grid(grid, shape_template), "04_shape_words")
-first = grid[SHAPES[0]].astype(float)
-word_pixel_change = {w: float(np.abs(grid[w].astype(float) - first).mean()) for w in SHAPES[1:]}
+word_pixel_change = probes.word_grid_change(grid)
 print(f"mean absolute pixel change against '{SHAPES[0]}' (0-255):",
       {w: round(v, 1) for w, v in word_pixel_change.items()})
 

@@ -248,6 +248,17 @@ def test_swap_word_replaces_the_first_vocabulary_word_and_fixes_the_article():
         swap_word("a photo of two dogs", SHAPES)
 
 
+def test_word_grid_change_measures_each_row_against_the_first():
+    import numpy as np
+
+    from dreamlite_core.train.probes import word_grid_change
+
+    base = np.zeros((2, 4, 4, 3), np.uint8)
+    moved = base.copy()
+    moved[0, 0, 0, 0] = 96  # one value of 2 * 4 * 4 * 3 = 96 changes by 96: mean 1.0
+    assert word_grid_change({"circle": base, "square": base, "star": moved}) == {"square": 0.0, "star": 1.0}
+
+
 def test_prompt_sensitivity_is_zero_exactly_when_no_text_reaches_the_unet(tiny_run):
     from dreamlite_core.train.probes import prompt_sensitivity
 

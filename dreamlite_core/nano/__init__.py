@@ -26,7 +26,8 @@ _EXPORTS = {
     "pack_in_context": "in_context", "target_half": "in_context", "condition_half": "in_context",
     "task_prompt": "in_context", "strip_task_prefix": "in_context", "TASKS": "in_context",
     "add_noise": "flow", "flow_matching_target": "flow", "flow_matching_loss": "flow", "sample_sigmas": "flow",
-    "time_ids_for": "flow", "in_context_velocity": "flow", "timesteps_from_sigmas": "flow", "calculate_shift": "flow", "make_scheduler": "flow",
+    "time_ids_for": "flow", "in_context_velocity": "flow", "timesteps_from_sigmas": "flow", "calculate_shift": "flow",
+    "make_scheduler": "flow",
     "set_sampling_timesteps": "flow", "image_seq_len": "flow",
     "DreamLiteNanoPipeline": "pipeline", "ModelFolderError": "pipeline", "save_image_atomic": "pipeline",
 }

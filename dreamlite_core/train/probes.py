@@ -106,6 +106,14 @@ def prompt_sensitivity(pipe, items, sigmas=(0.9, 0.7, 0.5, 0.3), seed: int = 0) 
     return rows
 
 
+def word_grid_change(grid: dict[str, np.ndarray]) -> dict[str, float]:
+    """``{word: mean absolute pixel change (0-255)}`` of each row of a :func:`word_grid` against its first row: how
+    much the picture moves when only the word changes."""
+    words = list(grid)
+    first = grid[words[0]].astype(float)
+    return {w: float(np.abs(grid[w].astype(float) - first).mean()) for w in words[1:]}
+
+
 def word_grid(pipe, template: str, words, n: int = 4, seed: int = 0, num_inference_steps: int = 28,
               guidance_scale: float = 2.5) -> dict[str, np.ndarray]:
     """``{word: uint8 (n, H, W, 3)}``: ``template.format(word)`` sampled from the same ``n`` starting noises for
