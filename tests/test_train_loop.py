@@ -71,6 +71,38 @@ def test_training_lowers_the_loss(tmp_path):
     assert [c.name for c in list_checkpoints(tmp_path)] == ["step-00000060"]
 
 
+def test_loop_matches_a_hand_written_reference(tmp_path):
+    """The loop's fused AdamW and foreach EMA are the textbook maths: the same steps written out with torch's
+    for-loop AdamW, clip_grad_norm_ and ema <- d * ema + (1 - d) * theta give the same weights and EMA."""
+    cfg = config(steps=10, checkpoint_every=10, max_grad_norm=0.5)
+    result = train_loop(tiny_model(), TinyRegression(), cfg, tmp_path)
+
+    from dreamlite_core.train.loop import _step_seed
+
+    model, objective = tiny_model(), TinyRegression()
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.learning_rate, betas=cfg.betas,
+                            eps=cfg.eps, foreach=False)
+    ema = {n: p.detach().clone() for n, p in model.named_parameters()}
+    for step in range(cfg.steps):
+        for group in opt.param_groups:
+            group["lr"] = cfg.learning_rate * lr_factor(step, cfg.warmup_steps, cfg.steps, cfg.min_lr_ratio)
+        g = torch.Generator().manual_seed(_step_seed(cfg.seed, step, 0))
+        objective.loss(model, objective.sample_batch(cfg.batch_size, g), g).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+        opt.step()
+        opt.zero_grad()
+        d = ema_decay_at(step, cfg.ema_decay)
+        with torch.no_grad():
+            for n, p in model.named_parameters():
+                ema[n] = d * ema[n] + (1 - d) * p
+    for n, p in model.named_parameters():
+        torch.testing.assert_close(dict(result.model.named_parameters())[n], p, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(result.ema_state[n], ema[n], rtol=1e-5, atol=1e-6)
+
+
 def test_resume_matches_uninterrupted_run(tmp_path):
     unbroken = train_loop(tiny_model(), TinyRegression(), config(), tmp_path / "unbroken")
     # "kill" after 6 steps: the last checkpoint on disk is step 4 (checkpoint_every=4) plus the stop at 6 ...

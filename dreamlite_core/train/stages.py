@@ -38,7 +38,7 @@ from .objective import InContextObjective, ObjectiveConfig, validation_loss
 
 STAGES = ("stage1", "stage2", "stage3")
 PIPELINE_DIR = "pipeline"
-STAGE_VERSION = 2
+STAGE_VERSION = 3  # 3: fused AdamW and a foreach EMA in the loop (same maths, other rounding)
 #: Where self-attention sits in the nano U-Net (3 levels on the 8x16 in-context input: 8x16, 4x8, 2x4).
 #: "lowest" is the paper's design (self-attention at the lowest resolution only); the others add it higher up.
 ATTENTION_LAYOUTS = {
