@@ -209,6 +209,25 @@ def test_vae_training_lowers_the_loss_and_sets_unit_std_latents():
     assert abs(latents.mean().item()) < 1e-3 and abs(latents.std().item() - 1) < 1e-3
 
 
+def test_vae_training_is_bitwise_repeatable_at_one_thread_count():
+    """Same code, config, seed and thread count: the same bytes (the artifact cache relies on it). A different
+    thread count rounds reductions differently and does change them; results files record the count."""
+    from dreamlite_core.nano import train_nano_vae
+
+    images = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+
+    def weights():
+        torch.manual_seed(0)
+        vae = build_nano_vae(TINY)
+        train_nano_vae(vae, images, steps=3, batch_size=4, warmup=1, seed=1, crop=16, progress=False)
+        return torch.cat([p.flatten() for p in vae.parameters()])
+
+    first, second = weights(), weights()
+    assert torch.equal(first, second)
+    torch.manual_seed(0)
+    assert not torch.equal(first, torch.cat([p.flatten() for p in build_nano_vae(TINY).parameters()]))  # it trained
+
+
 def test_vae_rejects_images_that_are_not_uint8_rgb():
     vae = build_nano_vae(TINY)
     with pytest.raises(ValueError, match="uint8"):

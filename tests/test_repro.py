@@ -122,6 +122,10 @@ def test_results_carry_metrics_and_provenance(tmp_path):
     data = json.loads(path.read_text())
     assert data["metrics"] == {"score": 0.5, "nan": None}
     assert data["provenance"]["seed"] == 7 and data["provenance"]["packages"]["torch"].startswith("2.13")
+    import torch
+
+    assert data["provenance"]["torch_threads"] == torch.get_num_threads() >= 1
+    assert data["provenance"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
 
 
 def test_cli_unknown_notebook_exits_2(capsys):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..repro.provenance import compute_context
 from .config import NanoConfig
 
 VAE_METRICS_FILE = "nano_vae_metrics.json"
@@ -313,7 +314,7 @@ def nano_vae_artifact(run, settings: dict, progress: bool = True) -> Path:
                    "steps_done": len(history), "final_loss": float(np.mean(history[-20:])),
                    "scaling_factor": float(vae.config.scaling_factor),
                    "shift_factor": float(vae.config.shift_factor), "params": sum(p.numel() for p in vae.parameters()),
-                   "loss_history": [float(x) for x in history]}
+                   **compute_context(), "loss_history": [float(x) for x in history]}
         floor = float(settings.get("vae_min_psnr_db", 0.0))
         if metrics["psnr_val_db"] < floor:  # checked before anything is saved: a failed build leaves no artifact
             raise VAETrainingError(

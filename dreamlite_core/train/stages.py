@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..repro.provenance import compute_context
 from .data import DEFAULT_T2I_TASK_WEIGHTS, EditData, T2IData, edit_dataset, t2i_dataset
 from .loop import LoopConfig, TrainResult, check_known_keys, ema_weights, train_loop
 from .objective import InContextObjective, ObjectiveConfig, validation_loss
@@ -306,7 +307,8 @@ def train_stage(run, name: str, edit_fraction: float, steps: int, seed: int, par
                    "wall_seconds_this_session": wall, "resumed_from": result.resumed_from,
                    "train_seconds": logged[-1]["elapsed_s"] if logged else wall,
                    "samples_per_s": float(np.median([r["samples_per_s"] for r in logged])) if logged else None,
-                   "params": sum(p.numel() for p in model.parameters()), "parent": config["parent"]}
+                   "params": sum(p.numel() for p in model.parameters()), "parent": config["parent"],
+                   **compute_context()}
         (folder / "stage_summary.json").write_text(json.dumps(summary, indent=1))
 
     return run.artifact(name, config, build)
