@@ -151,7 +151,7 @@ print(f"stage 1: {summary1['steps']} steps x {settings.batch_size} in {summary1[
 # (`pipe.generate(..., init_images=renders, strength=...)`, diffusers' img2img convention). At s = 1 this is
 # ordinary generation; at low s the model is handed the layout and only has to finish the shapes. A curve that is
 # high on the left and falls to the floor on the right says the model can refine shapes it is given but cannot
-# compose them from noise. The decoder is not what limits it (the VAE keeps 0.97 of the GenEval oracle, notebook 03),
+# compose them from noise. The decoder is not what limits it (the VAE keeps 0.93 of the GenEval oracle, notebook 03),
 # and simply training more at high noise levels did not help (the recipe table's logit-normal row).
 
 # %%
@@ -215,9 +215,9 @@ sensitivity_table
 #   table's task columns with its chance row to see whether that holds here.
 # - The SDEdit profile locates the failure: read its curve from left (the layout given) to right (pure noise).
 # - The shape-word probes say what is missing. In the default run the four noises give nearly the same picture for
-#   every shape word (mean pixel change against "circle": 0.9 of 255 for "square", 4-6 for the others), and the
-#   U-Net's velocity moves by 0.03-0.06 RMS when the shape word changes: 10-19% of how far the same swap moves the
-#   clean latents, against 12-37% for the colour word. Stage 1 has learned colour, and roughly where and how big to
+#   every shape word (mean pixel change against "circle": 0.2 of 255 for "square", 2-5 for the others), and the
+#   U-Net's velocity moves by 0.03-0.05 RMS when the shape word changes: 9-19% of how far the same swap moves the
+#   clean latents, against 10-34% for the colour word. Stage 1 has learned colour, and roughly where and how big to
 #   draw, but hardly reads the shape word: its blobs are what a model draws when it averages over the shapes.
 #   Training longer is what moves it: a 5000-step stage 1 (the recipe table) raised the shape word's share at
 #   s = 0.7 from 0.12 at 2000 steps to 0.29, while validation GenEval only moved from 0.05 to 0.06 (oracle 1.00;
