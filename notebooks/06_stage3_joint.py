@@ -188,7 +188,7 @@ print(f"stages 1-3 trained in {total_minutes:.1f} minutes")
 # - The benchmark table gives the final model's four held-out scores beside oracle and chance, and the bars table
 #   says which of the companion's targets it meets and by how much it misses the others.
 # - The ablation table and the printed difference say whether stages 1-3 beat direct joint training at equal
-#   compute here; read the difference against the seed spread printed with it: with two seeds per recipe, only a
+#   compute here; read the difference against the seed spread printed with it: with a few seeds per recipe, only a
 #   difference well above that spread is evidence.
 # - The attention table shows whether the trained U-Net learned to look across the diptych: compare the edit and
 #   generate columns layer by layer.
