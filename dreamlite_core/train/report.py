@@ -135,6 +135,8 @@ def edit_grid(sources: np.ndarray, edited: np.ndarray, instructions: list[str], 
     n = len(sources)
     nrows = max(1, math.ceil(n / pairs_per_row))
     fig, axes = new_figure(nrows, cols * pairs_per_row, "grid")
+    fig.set_figheight(2.0 * nrows)  # room for two title lines per row, however many rows
+    fig.subplots_adjust(hspace=0.75)
     axes = np.atleast_2d(axes)
     for ax in axes.ravel():
         ax.axis("off")
@@ -145,14 +147,18 @@ def edit_grid(sources: np.ndarray, edited: np.ndarray, instructions: list[str], 
         for j, (img, name) in enumerate(zip(panels, names)):
             ax = axes[r, c * cols + j]
             ax.imshow(img, interpolation="nearest")
-            ax.set_title(name if j else _wrap(instructions[i], 26) + "\nsource", fontsize=6)
+            ax.set_title(name, fontsize=6)
+        # the instruction once, centred over its panels (above the middle one), at most two lines
+        middle = axes[r, c * cols + 1]
+        middle.text(0.5, 1.22, _wrap(instructions[i], 44, lines=2), transform=middle.transAxes, ha="center",
+                    va="bottom", fontsize=6.5)
     return fig
 
 
-def _wrap(text: str, width: int) -> str:
+def _wrap(text: str, width: int, lines: int = 3) -> str:
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width)[:3])
+    return "\n".join(textwrap.wrap(text, width)[:lines])
 
 
 # ---------------------------------------------------------------------------------------------- tables
