@@ -126,6 +126,18 @@ def test_results_carry_metrics_and_provenance(tmp_path):
 
     assert data["provenance"]["torch_threads"] == torch.get_num_threads() >= 1
     assert data["provenance"]["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert data["provenance"]["cpu"]
+
+
+def test_cpu_model_reads_the_first_processor_block(tmp_path):
+    from dreamlite_core.repro.provenance import cpu_model
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 106\n"
+                    "model name\t: Intel(R) Xeon(R) Processor @ 2.80GHz\nstepping\t: 6\n\n"
+                    "processor\t: 1\nvendor_id\t: OtherVendor\nmodel\t\t: 1\n")
+    assert cpu_model(info) == "GenuineIntel family 6 model 106 stepping 6 (Intel(R) Xeon(R) Processor @ 2.80GHz)"
+    assert cpu_model(tmp_path / "missing")  # falls back to the platform module, never raises
 
 
 def test_cli_unknown_notebook_exits_2(capsys):
