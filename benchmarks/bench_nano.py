@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see dreamlite_core.train: spinning threads collapse on shared CPUs
+from dreamlite_core.openmp import wait_briefly
+
+wait_briefly()  # before torch starts (dreamlite_core.openmp)
 
 import argparse  # noqa: E402
 import time  # noqa: E402
@@ -88,7 +90,7 @@ def main() -> None:
         transformer_layers_per_block=tuple(settings.transformer_layers_per_block),
         cross_attention_dim=settings.cross_attention_dim)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}")
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, GOMP_SPINCOUNT={os.environ.get('GOMP_SPINCOUNT')}")
     print(f"fp32 matmul (1024^3): {matmul_gflops():.0f} GFLOP/s")
 
     unet = build_unet(nano, settings.attention_layout, seed=0)

@@ -16,9 +16,9 @@ script, so a model trained on another machine is measured by the same code on th
 
 from __future__ import annotations
 
-import os
+from dreamlite_core.openmp import wait_briefly
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+wait_briefly()  # before torch starts (dreamlite_core.openmp)
 
 import argparse  # noqa: E402
 import sys  # noqa: E402

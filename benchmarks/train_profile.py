@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see dreamlite_core.train: spinning threads collapse on shared CPUs
+from dreamlite_core.openmp import wait_briefly
+
+wait_briefly()  # before torch starts (dreamlite_core.openmp)
 
 import argparse  # noqa: E402
 import json  # noqa: E402

@@ -22,9 +22,9 @@ seed = 0
 output_dir = "runs/smoke"
 
 # %%
-import os
+from dreamlite_core.openmp import wait_briefly
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch starts: spinning threads collapse on shared CPUs
+wait_briefly()  # before torch starts: OpenMP threads spin briefly, then sleep (dreamlite_core.openmp)
 
 import numpy as np
 import pandas as pd

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 
 import pandas as pd
@@ -219,3 +220,30 @@ def test_atomic_write_replaces_whole_files_with_plain_permissions_and_leaves_not
         os.umask(old)
     assert target.read_text() == "first"
     assert sorted(p.name for p in target.parent.iterdir()) == ["card.md"]
+
+
+def test_wait_briefly_sets_a_short_spin_unless_the_user_chose_a_policy(monkeypatch):
+    from dreamlite_core.openmp import SPIN_COUNT, wait_briefly
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    assert wait_briefly() is False  # torch is already loaded in this process: too late to take effect
+    assert os.environ["GOMP_SPINCOUNT"] == str(SPIN_COUNT)
+    monkeypatch.setenv("GOMP_SPINCOUNT", "17")
+    wait_briefly()
+    assert os.environ["GOMP_SPINCOUNT"] == "17"  # the user's own spin count stays
+    monkeypatch.delenv("GOMP_SPINCOUNT")
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    wait_briefly()
+    assert "GOMP_SPINCOUNT" not in os.environ  # a chosen policy is left alone
+
+
+def test_wait_briefly_reaches_a_fresh_process_before_torch():
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    code = ("import os; from dreamlite_core.openmp import wait_briefly; print(wait_briefly(), "
+            "os.environ['GOMP_SPINCOUNT'])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "3000"]

@@ -45,10 +45,10 @@ def package_versions(names=TRACKED_PACKAGES) -> dict[str, str | None]:
 
 def compute_context() -> dict:
     """What besides the code, the config and the seed decides a trained model's bytes on a CPU: torch's thread
-    count, the vector instruction set its kernels use and the processor (:func:`cpu_model`). A reduction split over 2 threads rounds differently from
-    one on 1 thread; training amplifies the difference: the nano VAE's weights differ by 3e-9 (relative) after one
-    step at 1 against 2 threads, 1e-6 after 10 steps and 2% after 40 (same thread count: bitwise equal;
-    ``benchmarks/thread_rounding.py``)."""
+    count, the vector instruction set its kernels use and the processor (:func:`cpu_model`). A reduction split over
+    2 threads rounds differently from one on 1 thread; training amplifies the difference: the nano VAE's weights
+    differ by 3e-9 (relative) after one step at 1 against 2 threads, 1e-6 after 10 steps and 2% after 40 (same
+    thread count: bitwise equal; ``benchmarks/thread_rounding.py``)."""
     import torch
 
     return {"torch_threads": torch.get_num_threads(), "cpu_capability": torch.backends.cpu.get_cpu_capability(),

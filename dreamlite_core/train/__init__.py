@@ -7,12 +7,11 @@ and the direct-joint ablation behind its stability claim. Introduced in ``notebo
 Imports ``nano`` and ``world``; ``eval`` only for validation metrics. ``eval`` never imports this package.
 """
 
-import os
+from ..openmp import wait_briefly
 
-# On a CPU shared with other work, OpenMP threads that spin while waiting collapse throughput (measured here: a
-# 2-thread U-Net step took 39 s instead of 4 s beside 4 other busy processes); passive waiting avoids it. Only
-# effective when set before torch starts its thread pool (the notebooks set it first thing as well).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# OpenMP threads spin briefly, then sleep: spinning ones collapse a shared CPU, ones that sleep at once slow an idle
+# one (dreamlite_core.openmp). Only effective before torch starts its thread pool (the notebooks call it first).
+wait_briefly()
 
 from .loop import (CheckpointError, LoopConfig, TrainResult, ema_weights, list_checkpoints,  # noqa: E402
                    load_checkpoint, train_loop)
