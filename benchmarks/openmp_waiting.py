@@ -7,7 +7,7 @@ ACTIVE (spin), libgomp's default (300,000 spins, then sleep), 30,000 spins and t
 (``dreamlite_core.openmp``). ``--busy N`` starts N CPU-bound processes beside each measurement, as on a shared
 machine. Prints training samples per second (two repeats) for the default profile's U-Net.
 
-Implements: the measurement behind ``dreamlite_core.openmp`` (notebook 04 quotes it).
+Implements: the measurement behind ``dreamlite_core.openmp`` (its docstring and the README quote it).
 """
 
 from __future__ import annotations

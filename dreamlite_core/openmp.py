@@ -10,15 +10,15 @@ spend the step being woken, threads that spin long starve everything else on a b
 ``benchmarks/openmp_waiting.py`` on the 2-core machine (batch 32, 2 threads, training samples/s, ranges over two
 runs of two repeats each; the runs are noisy):
 
-================================  ===========  =====================
-policy                            idle         beside 2 busy processes
-================================  ===========  =====================
-PASSIVE (the companion until now) 49-61        44-60
-ACTIVE                            106-127      12-34
-libgomp default (300,000 spins)   113-136      15-34
-30,000 spins                      102-103      16-18
-3,000 spins (:data:`SPIN_COUNT`)  44-116       45-53
-================================  ===========  =====================
+=================================  =======  =========================
+policy                             idle     beside 2 busy processes
+=================================  =======  =========================
+PASSIVE (the companion until now)  49-61    44-60
+ACTIVE                             106-127  12-34
+libgomp default (300,000 spins)    113-136  15-34
+30,000 spins                       102-103  16-18
+3,000 spins (:data:`SPIN_COUNT`)   44-116   45-53
+=================================  =======  =========================
 
 3,000 spins keeps PASSIVE's behaviour on a busy machine and is faster when the machine is idle, though less
 steadily than the long-spinning policies. The policy changes only speed, never the arithmetic: 20 training steps

@@ -223,6 +223,8 @@ def test_atomic_write_replaces_whole_files_with_plain_permissions_and_leaves_not
 
 
 def test_wait_briefly_sets_a_short_spin_unless_the_user_chose_a_policy(monkeypatch):
+    import torch  # noqa: F401 - loaded, as in any process that has trained something
+
     from dreamlite_core.openmp import SPIN_COUNT, wait_briefly
 
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
@@ -247,3 +249,37 @@ def test_wait_briefly_reaches_a_fresh_process_before_torch():
             "os.environ['GOMP_SPINCOUNT'])")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "3000"]
+
+
+def test_the_openmp_waiting_policy_changes_no_weight_byte():
+    """Three training steps of the smoke U-Net on 2 threads give the same bytes whether threads sleep or spin."""
+    import subprocess
+    import sys
+
+    code = """
+import hashlib, sys, torch
+sys.path.insert(0, "benchmarks")
+from bench_nano import training_samples_per_second
+from dreamlite_core.nano.vae import vae_config_from_settings
+from dreamlite_core.repro import profile_section
+from dreamlite_core.train.stages import TrainSettings, build_unet
+torch.set_num_threads(2)
+s = TrainSettings.from_profile(profile_section("smoke", "train"))
+nano = vae_config_from_settings(profile_section("smoke", "nano")).replace(
+    block_out_channels=tuple(s.block_out_channels), attention_head_dim=tuple(s.attention_head_dim),
+    transformer_layers_per_block=tuple(s.transformer_layers_per_block), cross_attention_dim=s.cross_attention_dim)
+unet = build_unet(nano, s.attention_layout, seed=0)
+training_samples_per_second(unet, 8, 3, nano.latent_channels, nano.latent_size)
+print(hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in unet.parameters())).hexdigest())
+"""
+    from dreamlite_core.repro.profiles import PROFILES_FILE
+
+    root = PROFILES_FILE.parents[2]
+    digests = set()
+    for extra in ({"OMP_WAIT_POLICY": "PASSIVE"}, {"GOMP_SPINCOUNT": "3000"}):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS")}
+        out = subprocess.run([sys.executable, "-c", code], env={**env, **extra}, cwd=root, capture_output=True,
+                             text=True, check=True)
+        digests.add(out.stdout.split()[-1])
+    assert len(digests) == 1
