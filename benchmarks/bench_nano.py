@@ -36,6 +36,17 @@ def matmul_gflops(n: int = 1024, repeats: int = 10) -> float:
     return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
 
 
+def profile_unet(profile: str):
+    """(untrained U-Net, NanoConfig, TrainSettings) of ``[<profile>.train]``, built as the stages build it (seed 0)."""
+    from dreamlite_core.repro import Run
+    from dreamlite_core.train.stages import build_unet, nano_config_for, settings_for
+
+    run = Run("bench_nano", profile)
+    settings = settings_for(run)
+    nano = nano_config_for(run, settings)
+    return build_unet(nano, settings.attention_layout, seed=0), nano, settings
+
+
 def training_samples_per_second(unet, batch: int, steps: int, latent_channels: int, size: int = 8) -> float:
     import torch
 
@@ -78,22 +89,15 @@ def main() -> None:
     import torch
 
     from dreamlite_core.nano import DreamLiteNanoPipeline, NanoTextEncoder, build_nano_vae
-    from dreamlite_core.repro import profile_section
-    from dreamlite_core.train.stages import TrainSettings, build_unet, find_trained_pipeline
-    from dreamlite_core.nano.vae import vae_config_from_settings
+    from dreamlite_core.train.stages import build_unet, find_trained_pipeline
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    settings = TrainSettings.from_profile(profile_section(args.profile, "train"))
-    nano = vae_config_from_settings(profile_section(args.profile, "nano")).replace(
-        block_out_channels=tuple(settings.block_out_channels), attention_head_dim=tuple(settings.attention_head_dim),
-        transformer_layers_per_block=tuple(settings.transformer_layers_per_block),
-        cross_attention_dim=settings.cross_attention_dim)
+    unet, nano, settings = profile_unet(args.profile)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}, GOMP_SPINCOUNT={os.environ.get('GOMP_SPINCOUNT')}")
     print(f"fp32 matmul (1024^3): {matmul_gflops():.0f} GFLOP/s")
 
-    unet = build_unet(nano, settings.attention_layout, seed=0)
     params = sum(p.numel() for p in unet.parameters())
     sps = training_samples_per_second(unet, args.train_batch, args.train_steps, nano.latent_channels,
                                       nano.latent_size)

@@ -26,16 +26,9 @@ POLICIES = {"PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"}, "ACTIVE": {"OMP_WAIT_POLI
 CHILD = """
 import sys, torch
 sys.path.insert(0, {bench!r})
-from bench_nano import training_samples_per_second
-from dreamlite_core.nano.vae import vae_config_from_settings
-from dreamlite_core.repro import profile_section
-from dreamlite_core.train.stages import TrainSettings, build_unet
+from bench_nano import profile_unet, training_samples_per_second
 torch.set_num_threads({threads})
-s = TrainSettings.from_profile(profile_section("default", "train"))
-nano = vae_config_from_settings(profile_section("default", "nano")).replace(
-    block_out_channels=tuple(s.block_out_channels), attention_head_dim=tuple(s.attention_head_dim),
-    transformer_layers_per_block=tuple(s.transformer_layers_per_block), cross_attention_dim=s.cross_attention_dim)
-unet = build_unet(nano, s.attention_layout, seed=0)
+unet, nano, _ = profile_unet("default")
 print(" / ".join(f"{{training_samples_per_second(unet, {batch}, {steps}, nano.latent_channels, nano.latent_size):.0f}}"
                  for _ in range(2)))
 """

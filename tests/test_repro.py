@@ -259,16 +259,9 @@ def test_the_openmp_waiting_policy_changes_no_weight_byte():
     code = """
 import hashlib, sys, torch
 sys.path.insert(0, "benchmarks")
-from bench_nano import training_samples_per_second
-from dreamlite_core.nano.vae import vae_config_from_settings
-from dreamlite_core.repro import profile_section
-from dreamlite_core.train.stages import TrainSettings, build_unet
+from bench_nano import profile_unet, training_samples_per_second
 torch.set_num_threads(2)
-s = TrainSettings.from_profile(profile_section("smoke", "train"))
-nano = vae_config_from_settings(profile_section("smoke", "nano")).replace(
-    block_out_channels=tuple(s.block_out_channels), attention_head_dim=tuple(s.attention_head_dim),
-    transformer_layers_per_block=tuple(s.transformer_layers_per_block), cross_attention_dim=s.cross_attention_dim)
-unet = build_unet(nano, s.attention_layout, seed=0)
+unet, nano, _ = profile_unet("smoke")
 training_samples_per_second(unet, 8, 3, nano.latent_channels, nano.latent_size)
 print(hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in unet.parameters())).hexdigest())
 """

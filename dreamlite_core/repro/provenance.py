@@ -63,7 +63,7 @@ def cpu_model(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> str:
     try:
         text = Path(cpuinfo).read_text(errors="replace")
     except OSError:
-        return platform.processor() or platform.machine()
+        text = ""
     fields: dict[str, str] = {}
     for line in text.splitlines():
         if not line.strip():
