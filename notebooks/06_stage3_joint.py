@@ -26,6 +26,8 @@ from dreamlite_core.openmp import wait_briefly
 
 wait_briefly()  # before torch starts: OpenMP threads spin briefly, then sleep (dreamlite_core.openmp)
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -115,9 +117,16 @@ bars_table
 # Besides the benchmarks, each run reports its validation losses at its last step (text-to-image and edit, on the
 # same fixed validation draws for every run): at a small budget the benchmarks can sit at their floor for both
 # recipes, and the losses are then the measure that can still tell the recipes apart.
+#
+# The seeds are independent runs, so on a CPU `ablation_workers` processes train them side by side, one thread each
+# (`dreamlite_core.train.ablation_workers`): the nano U-Net's small kernels keep two processes busier than two threads
+# of one. Each run is the same cached artifact the one-process loop builds; only the thread count, which every run's
+# `stage_summary.json` records, rounds differently.
 
 # %%
+t_ablation = time.perf_counter()
 ablation = stages.ablation_runs(run)
+ablation_seconds = time.perf_counter() - t_ablation
 rows, curves = [], {}
 for recipe, folders in ablation.items():
     for seed_i, folder in zip(settings.ablation_seeds, folders):
@@ -215,6 +224,7 @@ metrics = {
     "imgedit_by_type": scores["imgedit_by_type"],
     "bars": {k: {"measured": v, "threshold": t, "met": bool(v >= t)} for k, (v, t) in bars.items()},
     "ablation": {"steps_per_recipe": settings.ablation_steps, "seeds": list(settings.ablation_seeds),
+                 "workers": settings.ablation_workers, "wall_seconds_this_session": ablation_seconds,
                  "rows": rows, "staged_minus_joint": diff, "max_seed_std": spread},
     "attention_to_condition": {layer: {"generate": maps["generate"][layer]["mass"], "edit": maps["edit"][layer]["mass"],
                                        "resolution": list(maps["edit"][layer]["resolution"])} for layer in maps["edit"]},

@@ -178,6 +178,7 @@ def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
     # every field is either in the key or named here as one that cannot change a stage's weights
     free = {"n_t2i", "n_edit", "task_weights", "n_validation", "stage1_steps", "stage2_steps", "stage3_steps",
             "stage3_edit_fraction", "checkpoint_every", "eval_every", "torch_threads", "data_workers", "ablation_steps",
+            "ablation_workers",
             "ablation_seeds", "eval_per_task", "eval_edits_per_type", "ablation_eval_per_task",
             "ablation_eval_edits_per_type", "num_inference_steps", "guidance_scale", "eval_batch_size", "grid_prompts"}
     assert set(base.to_dict()) == free | set(stages.STAGE_KEY_FIELDS)
@@ -280,3 +281,56 @@ def test_prompt_sensitivity_is_zero_exactly_when_no_text_reaches_the_unet(tiny_r
     deaf = prompt_sensitivity(pipe, items, sigmas=(0.8, 0.4))
     assert all(r["velocity_rms"] > 0 and r["shape word"] == r["colour word"] == r["prompt vs null"] == 0.0
                for r in deaf)
+
+
+def test_ablation_workers_deal_seeds_round_robin():
+    from dreamlite_core.train.ablation_workers import deal_seeds
+
+    assert deal_seeds([0, 1, 2, 3], 2) == [[0, 2], [1, 3]]
+    assert deal_seeds([5, 6, 7], 2) == [[5, 7], [6]]
+    assert deal_seeds([4], 3) == [[4]]  # never an idle worker
+
+
+def _ablation_run(root, **train):
+    run = Run("06_stage3_joint", profile="smoke", seed=0, output_dir=root / "out", root=root)
+    sections = {"nano": TINY_NANO, "train": {**TINY_TRAIN, "ablation_seeds": [0, 1], "torch_threads": 1, **train}}
+    run.section = lambda name: sections[name]
+    return run
+
+
+def test_ablation_in_two_worker_processes_builds_what_the_sequential_loop_builds(tmp_path):
+    # Two 1-thread workers train the seeds side by side; with one thread everywhere their U-Nets must be
+    # byte-identical to those of the sequential loop (same cache keys, same arithmetic), and the manifest must
+    # list every run although two processes wrote it.
+    from safetensors.torch import load_file
+
+    stages._COMPONENTS.clear()
+    sequential = stages.ablation_runs(_ablation_run(tmp_path / "seq", ablation_workers=1), progress=False)
+    stages._COMPONENTS.clear()
+    run = _ablation_run(tmp_path / "par", ablation_workers=2)
+    parallel = stages.ablation_runs(run, progress=False)
+    stages._COMPONENTS.clear()
+    logs = sorted((run.work_dir / "train" / "ablation_workers").glob("worker-*.log"))
+    assert len(logs) == 2 and all(log.read_text().count("finished ") == 4 for log in logs)
+    for recipe in ("staged", "joint"):
+        assert [f.name for f in parallel[recipe]] == [f.name for f in sequential[recipe]]
+        for a, b in zip(sequential[recipe], parallel[recipe]):
+            weights = "pipeline/unet/diffusion_pytorch_model.safetensors"
+            wa, wb = load_file(a / weights), load_file(b / weights)
+            assert all(torch.equal(wa[k], wb[k]) for k in wa)
+            assert json.loads((b / "stage_summary.json").read_text())["torch_threads"] == 1
+    manifest = json.loads(run.manifest_path.read_text())
+    built = {p.name for p in run.artifacts_dir.iterdir() if p.name.startswith("ablation_")}
+    assert len(built) == 8
+    assert built <= {key.split("/")[3] for key in manifest}
+
+
+def test_a_failing_ablation_worker_raises_with_its_log(tmp_path):
+    from dreamlite_core.train.ablation_workers import AblationWorkerError
+
+    stages._COMPONENTS.clear()
+    run = _ablation_run(tmp_path, ablation_workers=2, attention_layout="nowhere")
+    with pytest.raises(AblationWorkerError, match="(?s)ablation worker . .*unknown attention_layout 'nowhere'"):
+        stages.ablation_runs(run, progress=False)
+    stages._COMPONENTS.clear()
+    assert not [p for p in run.artifacts_dir.iterdir() if p.name.startswith("ablation_")]

@@ -230,14 +230,32 @@ class Run:
 
     # ------------------------------------------------------------------ manifest
     def _record(self, *paths: Path) -> None:
-        manifest = read_manifest(self.manifest_path)
-        for path in paths:
-            key = os.path.relpath(path, self.root)
-            manifest[key] = {"sha256": sha256_file(path), "notebook": self.notebook}
+        entries = {os.path.relpath(path, self.root): {"sha256": sha256_file(path), "notebook": self.notebook}
+                   for path in paths}
         self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.manifest_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
-        tmp.replace(self.manifest_path)
+        # processes that build artifacts side by side (the ablation's workers) take turns: read, add, replace
+        with _locked(self.manifest_path.with_suffix(".json.lock")):
+            manifest = read_manifest(self.manifest_path)
+            manifest.update(entries)
+            tmp = self.manifest_path.with_suffix(f".json.tmp{os.getpid()}")
+            tmp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
+            tmp.replace(self.manifest_path)
+
+
+@contextmanager
+def _locked(path: Path):
+    """An exclusive advisory lock on ``path`` (POSIX ``flock``; where there is none, no lock)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: the companion starts no parallel writers there
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def read_manifest(path: str | os.PathLike) -> dict:

@@ -26,6 +26,7 @@ import dataclasses
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,7 @@ class TrainSettings:
     # ablation (direct joint vs stages 1-3 at equal compute, per seed)
     ablation_steps: int = 1000        # total steps per recipe (stages split it like stage1:stage2:stage3)
     ablation_seeds: list = field(default_factory=lambda: [0, 1])
+    ablation_workers: int = 1         # CPU only: processes that train the seeds side by side, 1 thread each
     # evaluation (held-out test split)
     eval_per_task: int = 40           # GenEval items per task (and DPG items)
     eval_edits_per_type: int = 20     # ImgEdit items per type
@@ -333,20 +335,41 @@ def stage3(run, progress: bool = True) -> Path:
                        progress)
 
 
+def ablation_seed(run, settings: TrainSettings, seed: int, progress: bool = True,
+                  on_done: Callable[[Path], None] | None = None) -> tuple[Path, Path]:
+    """One seed of the ablation: (stage 3 of the staged recipe, the direct-joint run), both ``ablation_steps`` long.
+    ``on_done(folder)`` is called after each of the four runs (trained or found cached)."""
+    total, parent = settings.ablation_steps, None
+    runs = [(f"ablation_staged_{stage}", settings.edit_fraction(stage), settings.stage_steps(stage, total), True)
+            for stage in STAGES] + [("ablation_joint", settings.stage3_edit_fraction, total, False)]
+    folders = []
+    for name, edit_fraction, steps, chained in runs:
+        folder = train_stage(run, name, edit_fraction, steps, int(seed), parent if chained else None, settings,
+                             progress)
+        parent = folder
+        folders.append(folder)
+        if on_done is not None:
+            on_done(folder)
+    return folders[2], folders[3]
+
+
 def ablation_runs(run, progress: bool = True) -> dict:
     """The stability experiment: for each seed, stages 1-3 and direct joint training from scratch, both with
-    ``ablation_steps`` total steps (equal compute). Returns ``{"staged": [folders], "joint": [folders]}``."""
+    ``ablation_steps`` total steps (equal compute). Returns ``{"staged": [folders], "joint": [folders]}``.
+
+    With ``ablation_workers`` > 1 on a CPU the seeds train side by side in that many processes of one thread each
+    (``dreamlite_core.train.ablation_workers``); the loop below then finds every run cached."""
     s = settings_for(run)
-    total = s.ablation_steps
+    if s.ablation_workers > 1 and len(s.ablation_seeds) > 1 and run.device == "cpu":
+        from .ablation_workers import train_seeds_in_processes
+
+        components(run, s, progress)  # the VAE and the datasets, built once here before the workers load them
+        train_seeds_in_processes(run, s, progress)
     out = {"staged": [], "joint": []}
     for seed in s.ablation_seeds:
-        parent = None
-        for stage in STAGES:
-            parent = train_stage(run, f"ablation_staged_{stage}", s.edit_fraction(stage), s.stage_steps(stage, total),
-                                 int(seed), parent, s, progress)
-        out["staged"].append(parent)
-        out["joint"].append(train_stage(run, "ablation_joint", s.stage3_edit_fraction, total, int(seed), None, s,
-                                        progress))
+        staged, joint = ablation_seed(run, s, int(seed), progress)
+        out["staged"].append(staged)
+        out["joint"].append(joint)
     return out
 
 
