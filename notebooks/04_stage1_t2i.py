@@ -11,9 +11,9 @@
 # **Paper part.** DreamLite (arXiv 2603.28713), training recipe step 1, "task-progressive joint pretraining", stage
 # (1) text-to-image; the rectified-flow objective of notebook 03.
 #
-# **Cost.** About a minute under `smoke`. Under `default` (2-core CPU): a few minutes to render and encode the data
-# once (about 2), then about 14 minutes of training, then about 3 minutes of evaluation (1,006 s in all, measured
-# with the data cached). It reuses the nano VAE of notebook 03
+# **Cost.** About a minute under `smoke`. Under `default` (2-core CPU, the committed cold run): about 1.5 minutes to
+# render and encode the data once, 9 minutes of training (542 s), then about 2.5 minutes of evaluation and probes
+# (716 s in all). It reuses the nano VAE of notebook 03
 # (the `nano_vae` artifact); its data and checkpoint are artifacts that notebooks 05 and 06 reuse.
 
 # %% tags=["parameters"]
