@@ -75,6 +75,28 @@ def training_samples_per_second(unet, batch: int, steps: int, latent_channels: i
     return batch * steps / (time.perf_counter() - start)
 
 
+_SPEED_CHILD = """
+import sys, torch
+sys.path.insert(0, {bench!r})
+from bench_nano import profile_unet, training_samples_per_second
+torch.set_num_threads({threads})
+unet, nano, _ = profile_unet({profile!r})
+print(" / ".join(f"{{training_samples_per_second(unet, {batch}, {steps}, nano.latent_channels, nano.latent_size):.1f}}"
+                 for _ in range({repeats})))
+"""
+
+
+def training_speed_command(threads: int, batch: int, steps: int, repeats: int = 1, profile: str = "default") -> list:
+    """The command that measures :func:`training_samples_per_second` of the profile's U-Net in a fresh process (so
+    the environment it is started with decides libgomp's waiting policy) and prints ``repeats`` numbers joined by
+    " / ". Used by ``openmp_waiting.py`` and ``processes_vs_threads.py``."""
+    import sys
+
+    code = _SPEED_CHILD.format(bench=os.path.dirname(os.path.abspath(__file__)), threads=threads, profile=profile,
+                               batch=batch, steps=steps, repeats=repeats)
+    return [sys.executable, "-c", code]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="default")

@@ -16,22 +16,13 @@ import argparse
 import multiprocessing as mp
 import os
 import subprocess
-import sys
 import time
+
+from bench_nano import training_speed_command
 
 POLICIES = {"PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"}, "ACTIVE": {"OMP_WAIT_POLICY": "ACTIVE"},
             "libgomp default (300,000 spins)": {}, "GOMP_SPINCOUNT=30000": {"GOMP_SPINCOUNT": "30000"},
             "GOMP_SPINCOUNT=3000 (companion)": {"GOMP_SPINCOUNT": "3000"}}
-
-CHILD = """
-import sys, torch
-sys.path.insert(0, {bench!r})
-from bench_nano import profile_unet, training_samples_per_second
-torch.set_num_threads({threads})
-unet, nano, _ = profile_unet("default")
-print(" / ".join(f"{{training_samples_per_second(unet, {batch}, {steps}, nano.latent_channels, nano.latent_size):.0f}}"
-                 for _ in range(2)))
-"""
 
 
 def _spin(seconds: float) -> None:
@@ -47,8 +38,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--batch", type=int, default=32)
     args = parser.parse_args()
-    code = CHILD.format(bench=os.path.dirname(os.path.abspath(__file__)), threads=args.threads, batch=args.batch,
-                        steps=args.steps)
+    command = training_speed_command(args.threads, args.batch, args.steps, repeats=2)
     print(f"nano U-Net training, batch {args.batch}, {args.threads} torch threads, {args.busy} busy processes beside")
     for name, extra in POLICIES.items():
         env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
@@ -57,7 +47,7 @@ def main() -> None:
         for h in hogs:
             h.start()
         try:
-            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=900)
+            out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
         finally:
             for h in hogs:
                 h.terminate()

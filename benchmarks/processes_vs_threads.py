@@ -17,28 +17,19 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 
-CHILD = """
-import sys, torch
-sys.path.insert(0, {bench!r})
-from bench_nano import profile_unet, training_samples_per_second
-torch.set_num_threads({threads})
-unet, nano, _ = profile_unet("default")
-print(f"{{training_samples_per_second(unet, {batch}, {steps}, nano.latent_channels, nano.latent_size):.1f}}")
-"""
+from dreamlite_core.openmp import wait_briefly
+
+wait_briefly()  # the children inherit the companion's OpenMP waiting (dreamlite_core.openmp)
+
+from bench_nano import training_speed_command  # noqa: E402
 
 
 def measure(processes: int, threads: int, batch: int, steps: int) -> list[float]:
     """Samples per second of each of ``processes`` processes of ``threads`` threads, all started at once."""
-    from dreamlite_core.openmp import SPIN_COUNT
-
-    code = CHILD.format(bench=os.path.dirname(os.path.abspath(__file__)), threads=threads, batch=batch, steps=steps)
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    if "OMP_WAIT_POLICY" not in env:
-        env.setdefault("GOMP_SPINCOUNT", str(SPIN_COUNT))
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(processes)]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}  # GOMP_SPINCOUNT from wait_briefly() above
+    procs = [subprocess.Popen(training_speed_command(threads, batch, steps), env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(processes)]
     out = []
     for p in procs:
         stdout, stderr = p.communicate(timeout=1800)

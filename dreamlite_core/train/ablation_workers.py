@@ -2,13 +2,15 @@
 
 Implements: no part of the paper; how the companion runs the direct-joint ablation of ``notebooks/06_stage3_joint.py``
 (``stages.ablation_runs``) on a laptop CPU. The nano U-Net's training step is thousands of small kernels, and the
-threads of one process share them badly. ``benchmarks/processes_vs_threads.py`` on the 2-core machine (default
-U-Net, batch 32, samples/s, two runs): one process on 2 threads 70-99, on 1 thread 93-95, two 1-thread processes at
-once 77-78 each, 156 together. The ablation's seeds are independent runs, so with ``ablation_workers = N`` in
-``[<profile>.train]`` they are dealt out to N processes of ``cpu_count // N`` threads (round robin), each of which
-trains its seeds' four runs with ``stages.ablation_seed``. The default ablation (4 seeds x 2 recipes x 240 steps)
-then trained in 406 s (78-91 samples/s per run) where one 2-thread process had needed about 1,360 s at 55-60 with
-OpenMP's PASSIVE waiting, or about 850 s at the 90 the companion's spin count gives.
+threads of one process share them badly. ``benchmarks/processes_vs_threads.py`` on the 2-core machine (default U-Net,
+batch 32, samples/s, three runs; the machine's speed varied between them): one process on 2 threads 70-141, on 1 thread
+93-114, two 1-thread processes at once 156-229 together, 1.6-2.2x the 2-thread process of the same run. The ablation's
+seeds are independent runs, so with ``ablation_workers = N`` in ``[<profile>.train]`` they are dealt out to N processes
+of ``cpu_count // N`` threads (round robin), each of which trains its seeds' four runs with ``stages.ablation_seed``.
+The default ablation (4 seeds x 2 recipes x 240 steps) then trained in 342 s in the committed cold run (406 s in an
+earlier trial; 78-91 samples/s per run), where one 2-thread process had needed about 1,360 s at 55-60 samples/s with
+OpenMP's PASSIVE waiting (and would need about 850 s at the 90 the companion's spin count gave in a retrained stage 1,
+an estimate).
 
 Every run is the same cached ``run.artifact`` that the sequential loop would build (same cache key; only the thread
 count, which the run's ``stage_summary.json`` records, rounds differently; at one thread everywhere the weights are

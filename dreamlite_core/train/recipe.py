@@ -30,8 +30,8 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "note": "no collapse; the companion set PASSIVE until it measured 3,000 spins faster (dreamlite_core.openmp)"},
     {"choice": "two 1-thread processes at once, batch 32 each (the ablation's workers)", "where": "2-core CPU (idle)",
      "samples_per_s": 156.0, "samples_seen": None, "score": None,
-     "note": "77-78 each; one process 70-99 on 2 threads, 93-95 on 1 (benchmarks/processes_vs_threads.py): "
-             "ablation_workers = 2 trains the ablation's 8 runs in 342-406 s"},
+     "note": "156-229 together in three runs of benchmarks/processes_vs_threads.py; one process 70-141 on 2 "
+             "threads, 93-114 on 1: ablation_workers = 2 trains the ablation's 8 runs in 342-406 s"},
     {"choice": "one stage split over 2 processes (accelerate, gloo all-reduce each step), 1 thread each",
      "where": "2-core CPU (idle)", "samples_per_s": 101.0, "samples_seen": None, "score": None,
      "note": "against 94.5 in one process over the same 200 steps, plus ~14 s to start: not adopted (scratch run)"},
