@@ -225,9 +225,9 @@ sensitivity_table
 # - The recipe table shows why OpenMP's waiting matters on a 2-core CPU: on a shared machine, threads that spin make
 #   training an order of magnitude slower, and threads that sleep at once bought larger batches little speed. With
 #   the companion's brief spinning (`dreamlite_core.openmp`) batch 128 trains 1.7x as many samples per second as
-#   batch 32, but 2.4x the samples at batch 128 (with peak learning rates 2e-3 to 4e-3) lowered the validation loss
-#   while the shape word's share at s = 0.7 only moved from 0.10 to 0.13-0.15 and validation GenEval not at all
-#   (0.02-0.03 against the default's 0.04; chance 0.07), so the default stays at batch 32.
+#   batch 32, but neither 2.4x the samples at batch 128 (peak learning rates 2e-3 to 4e-3) nor twice the optimiser
+#   steps at batch 16 moved validation GenEval off 0.02-0.03 (chance 0.07) or the shape word's share at s = 0.7
+#   beyond 0.12-0.15 (0.12 at batch 32 on the same VAE), so the default stays at batch 32.
 #
 # ## Where this differs from the paper
 # - Scale: a few-million-parameter U-Net (the paper's has 0.39B) trained for minutes on 32x32 synthetic scenes, with

@@ -6,8 +6,10 @@ prints this table and adds rows it measures live (guidance scale and sampling st
 
 Every row names where it was measured. Scores are mini-GenEval on the VALIDATION split (never the test split),
 scored by ``dreamlite_core.eval``; oracle (ground-truth renders) 1.00; chance (shuffled pairings) 0.05-0.10 depending
-on the items and the shuffle (``eval.calibration_points``): 0.08-0.10 on the 96 items, 16 per task, that the CPU
-stage-1 rows score, 0.05-0.07 on the 240 items of 40 per task. The two reference curves come from FIELD_NOTES (a different, stricter checker; for orientation only).
+on the items and the shuffle (``eval.calibration_points``): 0.08-0.10 on the 96 items, 16 per task, that the earlier
+CPU stage-1 rows score, 0.07 on the 144 items, 24 per task, of the AMD EPYC rows and notebook 04's live rows, 0.05-0.07
+on the 240 items of 40 per task. The two reference curves come from FIELD_NOTES (a different, stricter checker; for
+orientation only).
 """
 
 from __future__ import annotations
@@ -32,28 +34,38 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "samples_per_s": 156.0, "samples_seen": None, "score": None,
      "note": "156-229 together in three runs of benchmarks/processes_vs_threads.py; one process 70-141 on 2 "
              "threads, 93-114 on 1: ablation_workers = 2 trains the ablation's 8 runs in 342-406 s"},
-    {"choice": "batch 128 against batch 32, with the companion's OpenMP waiting", "where": "2-core CPU (idle, AMD EPYC)",
+    {"choice": "batch 128 against batch 32, with the companion's OpenMP waiting",
+     "where": "2-core CPU (idle, AMD EPYC)",
      "samples_per_s": 286.0, "samples_seen": None, "score": None,
      "note": "benchmarks/processes_vs_threads.py --batch 128 / --batch 32 on one machine: 286 against 172 samples/s "
              "on 2 threads, 190 against 146 on one, 380 against 285 in two 1-thread processes (the batch-32 choice "
-             "below was measured while threads slept at once, when a larger batch bought little speed); the three "
-             "rows below test what the extra samples buy"},
-    {"choice": "stage 1 at batch 128, 1200 steps (2.4x the default's samples in about its time), lr 2e-3",
+             "below was measured while threads slept at once, when a larger batch bought little speed); the rows "
+             "below test what the extra samples buy"},
+    {"choice": "stage 1, 2000 steps x 32 (the default recipe) retrained on this machine's VAE, the reference for the "
+               "four rows below", "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 149.0,
+     "samples_seen": 64000, "score": 0.028,
+     "note": "479 s; validation loss 0.298; shape word's share of the renders' change at s = 0.9 / 0.7 / 0.5 / 0.3: "
+             "0.18 / 0.12 / 0.10 / 0.11. The committed default (another machine's VAE) scores 0.042 on the same 144 "
+             "items (chance 0.07): validation losses and scores compare only on one VAE's latents"},
+    {"choice": "same samples at batch 16, 4000 steps (twice the optimiser steps)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 128.0, "samples_seen": 64000,
+     "score": 0.028, "note": "563 s; validation loss 0.282; shape word's share 0.19 / 0.13 / 0.11 / 0.13"},
+    {"choice": "stage 1 at batch 128, 1200 steps (2.4x the samples in about the default's time), lr 2e-3",
      "where": "2-core CPU (AMD EPYC), 2 threads, cold make reproduce of 9886be4", "samples_per_s": 278.0,
      "samples_seen": 153600, "score": 0.021,
-     "note": "566 s; validation loss 0.296; default stage 1 (2000 x 32) 0.042 on the same 144 items (chance 0.07); "
-             "shape word's share of the renders' change at s = 0.9 / 0.7 / 0.5 / 0.3: 0.18 / 0.13 / 0.11 / 0.12 "
-             "(default 0.18 / 0.10 / 0.09 / 0.11); held-out GenEval 0.02, DPG 9.3. Stages 2-3 at batch 128 (500 + "
-             "700 steps): held-out GenEval 0.01, ImgEdit 1.08 (no-op 1.08), GEdit 0.06 (no-op 0.49), as the default's. "
-             "Not adopted: 1.5x the stages' time for no change on any benchmark"},
+     "note": "566 s; validation loss 0.296; shape word's share 0.18 / 0.13 / 0.11 / 0.12; held-out GenEval 0.02, "
+             "DPG 9.3. Stages 2-3 at batch 128 (500 + 700 steps): held-out GenEval 0.01, ImgEdit 1.08 (no-op 1.08), "
+             "GEdit 0.06 (no-op 0.49), the default's level. Not adopted: 1.5x the stages' time for no change on any "
+             "benchmark"},
     {"choice": "same at peak learning rate 3e-3", "where": "2-core CPU, 1 thread, 2 runs at once beside a reproduction",
      "samples_per_s": 78.0, "samples_seen": 153600, "score": 0.028,
      "note": "validation loss 0.280; shape word's share 0.19 / 0.15 / 0.12 / 0.13 (benchmarks/probe_pipeline.py)"},
     {"choice": "same at peak learning rate 4e-3", "where": "2-core CPU, 1 thread, 2 runs at once beside a reproduction",
      "samples_per_s": 78.0, "samples_seen": 153600, "score": 0.028,
-     "note": "stable at batch 128 (unstable at batch 32, below); validation loss 0.271; shape word's share 0.22 / 0.15 / "
-             "0.11 / 0.12: a lower loss, the same GenEval, not adopted. At equal samples the 5000-step batch-32 run "
-             "below heard the shape word better (0.29 at s = 0.7): what moves it looks like optimiser steps, not samples"},
+     "note": "stable at batch 128 (unstable at batch 32, below); validation loss 0.271; shape word's share 0.22 / "
+             "0.15 / 0.11 / 0.12. In these five rows GenEval stays at 3-4 of 144 items and the shape word's share "
+             "at s = 0.7 at 0.12-0.15: a lower loss buys neither; only the 2.5x-longer run below (0.29) and the GPU "
+             "rows hear the shape word"},
     {"choice": "one stage split over 2 processes (accelerate, gloo all-reduce each step), 1 thread each",
      "where": "2-core CPU (idle)", "samples_per_s": 101.0, "samples_seen": None, "score": None,
      "note": "against 94.5 in one process over the same 200 steps, plus ~14 s to start: not adopted (scratch run)"},
