@@ -57,10 +57,12 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "DPG 9.3. Stages 2-3 at batch 128 (500 + 700 steps): held-out GenEval 0.01, ImgEdit 1.08 (no-op 1.08), "
              "GEdit 0.06 (no-op 0.49), the default's level. Not adopted: 1.5x the stages' time for no change on any "
              "benchmark"},
-    {"choice": "same at peak learning rate 3e-3", "where": "2-core CPU, 1 thread, 2 runs at once beside a reproduction",
+    {"choice": "same at peak learning rate 3e-3",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once beside a reproduction",
      "samples_per_s": 78.0, "samples_seen": 153600, "score": 0.028,
      "note": "validation loss 0.280; shape word's share 0.19 / 0.15 / 0.12 / 0.13 (benchmarks/probe_pipeline.py)"},
-    {"choice": "same at peak learning rate 4e-3", "where": "2-core CPU, 1 thread, 2 runs at once beside a reproduction",
+    {"choice": "same at peak learning rate 4e-3",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once beside a reproduction",
      "samples_per_s": 78.0, "samples_seen": 153600, "score": 0.028,
      "note": "stable at batch 128 (unstable at batch 32, below); validation loss 0.271; shape word's share 0.22 / "
              "0.15 / 0.11 / 0.12. In these five rows GenEval stays at 3-4 of 144 items and the shape word's share "
