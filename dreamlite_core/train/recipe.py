@@ -68,6 +68,12 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "0.15 / 0.11 / 0.12. In these five rows GenEval stays at 3-4 of 144 items and the shape word's share "
              "at s = 0.7 at 0.12-0.15: a lower loss buys neither; only the 2.5x-longer run below (0.29) and the GPU "
              "rows hear the shape word"},
+    {"choice": "stage 1 trained on single-object and colour prompts only (task_weights 0 elsewhere), 2000 x 32",
+     "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 203.0, "samples_seen": 64000, "score": 0.021,
+     "note": "333 s; one object per scene and one shape word per caption, and still: single object 0.00, colours "
+             "0.13 (3 of 24); shape word's share 0.22 / 0.15 / 0.14 / 0.17, colour word's 0.47 / 0.33 / 0.22 / 0.22; "
+             "'circle' and 'square' give identical samples from the same noises. The bottleneck is not the task mix "
+             "or composition: at this budget the U-Net follows the colour word and not the shape word"},
     {"choice": "one stage split over 2 processes (accelerate, gloo all-reduce each step), 1 thread each",
      "where": "2-core CPU (idle)", "samples_per_s": 101.0, "samples_seen": None, "score": None,
      "note": "against 94.5 in one process over the same 200 steps, plus ~14 s to start: not adopted (scratch run)"},
