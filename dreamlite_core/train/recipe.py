@@ -42,14 +42,14 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "below was measured while threads slept at once, when a larger batch bought little speed); the rows "
              "below test what the extra samples buy"},
     {"choice": "stage 1, 2000 steps x 32 (the default recipe) retrained on this machine's VAE, the reference for the "
-               "four rows below", "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 149.0,
+               "four rows below", "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 139.0,
      "samples_seen": 64000, "score": 0.028,
-     "note": "479 s; validation loss 0.298; shape word's share of the renders' change at s = 0.9 / 0.7 / 0.5 / 0.3: "
+     "note": "473 s; validation loss 0.298; shape word's share of the renders' change at s = 0.9 / 0.7 / 0.5 / 0.3: "
              "0.18 / 0.12 / 0.10 / 0.11. The committed default (another machine's VAE) scores 0.042 on the same 144 "
              "items (chance 0.07): validation losses and scores compare only on one VAE's latents"},
     {"choice": "same samples at batch 16, 4000 steps (twice the optimiser steps)",
-     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 128.0, "samples_seen": 64000,
-     "score": 0.028, "note": "563 s; validation loss 0.282; shape word's share 0.19 / 0.13 / 0.11 / 0.13"},
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 118.0, "samples_seen": 64000,
+     "score": 0.028, "note": "557 s; validation loss 0.282; shape word's share 0.19 / 0.13 / 0.11 / 0.13"},
     {"choice": "stage 1 at batch 128, 1200 steps (2.4x the samples in about the default's time), lr 2e-3",
      "where": "2-core CPU (AMD EPYC), 2 threads, cold make reproduce of 9886be4", "samples_per_s": 278.0,
      "samples_seen": 153600, "score": 0.021,
@@ -69,11 +69,17 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "at s = 0.7 at 0.12-0.15: a lower loss buys neither; only the 2.5x-longer run below (0.29) and the GPU "
              "rows hear the shape word"},
     {"choice": "stage 1 trained on single-object and colour prompts only (task_weights 0 elsewhere), 2000 x 32",
-     "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 203.0, "samples_seen": 64000, "score": 0.021,
-     "note": "333 s; one object per scene and one shape word per caption, and still: single object 0.00, colours "
+     "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 217.0, "samples_seen": 64000, "score": 0.021,
+     "note": "309 s; one object per scene and one shape word per caption, and still: single object 0.00, colours "
              "0.13 (3 of 24); shape word's share 0.22 / 0.15 / 0.14 / 0.17, colour word's 0.47 / 0.33 / 0.22 / 0.22; "
              "'circle' and 'square' give identical samples from the same noises. The bottleneck is not the task mix "
              "or composition: at this budget the U-Net follows the colour word and not the shape word"},
+    {"choice": "same, with attention at every level ('all': cross-attention also on the last up level, at 8x16)",
+     "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 163.0, "samples_seen": 64000, "score": 0.014,
+     "note": "402 s; single object 0.04 (1 of 24); shape word's share 0.19 / 0.17 / 0.17 / 0.19. Swapping 'circle' "
+             "for 'square' changes the three 8x16 cross-attention outputs by 6-10% (the coarser levels' by 7-32%) and "
+             "the velocity by 0.9%, against 9.2% for 'red' to 'blue' (scratch measurement, s = 0.7): text "
+             "access at 8x16 does not make the shape word heard"},
     {"choice": "one stage split over 2 processes (accelerate, gloo all-reduce each step), 1 thread each",
      "where": "2-core CPU (idle)", "samples_per_s": 101.0, "samples_seen": None, "score": None,
      "note": "against 94.5 in one process over the same 200 steps, plus ~14 s to start: not adopted (scratch run)"},
