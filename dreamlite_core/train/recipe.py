@@ -72,14 +72,13 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 217.0, "samples_seen": 64000, "score": 0.021,
      "note": "309 s; one object per scene and one shape word per caption, and still: single object 0.00, colours "
              "0.13 (3 of 24); shape word's share 0.22 / 0.15 / 0.14 / 0.17, colour word's 0.47 / 0.33 / 0.22 / 0.22; "
-             "'circle' and 'square' give identical samples from the same noises. The bottleneck is not the task mix "
-             "or composition: at this budget the U-Net follows the colour word and not the shape word"},
+             "from the same noises, 'square' changes the samples by 0.6 of 255 against 'circle' (3.3-6.2 for the other "
+             "shapes). The bottleneck is not the task mix or composition: at this budget the U-Net follows the colour "
+             "word and not the shape word"},
     {"choice": "same, with attention at every level ('all': cross-attention also on the last up level, at 8x16)",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 163.0, "samples_seen": 64000, "score": 0.014,
-     "note": "402 s; single object 0.04 (1 of 24); shape word's share 0.19 / 0.17 / 0.17 / 0.19. Swapping 'circle' "
-             "for 'square' changes the three 8x16 cross-attention outputs by 6-10% (the coarser levels' by 7-32%) and "
-             "the velocity by 0.9%, against 9.2% for 'red' to 'blue' (scratch measurement, s = 0.7): text "
-             "access at 8x16 does not make the shape word heard"},
+     "note": "402 s; single object 0.04 (1 of 24); shape word's share 0.19 / 0.17 / 0.17 / 0.19; 'square' against "
+             "'circle' 0.6 of 255: text access at 8x16 does not make the shape word heard"},
     {"choice": "one stage split over 2 processes (accelerate, gloo all-reduce each step), 1 thread each",
      "where": "2-core CPU (idle)", "samples_per_s": 101.0, "samples_seen": None, "score": None,
      "note": "against 94.5 in one process over the same 200 steps, plus ~14 s to start: not adopted (scratch run)"},
