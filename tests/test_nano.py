@@ -328,3 +328,76 @@ def test_vae_warm_restart_cycles_are_read_from_the_profile():
     assert finetune_cycles({"vae_finetune_steps": 0, "vae_finetune_lr": 1e-3}) == []
     with pytest.raises(ValueError, match="one learning rate per cycle"):
         finetune_cycles({"vae_finetune_steps": [10, 10], "vae_finetune_lr": [1e-3]})
+
+
+# ---------------------------------------------------------------- what a VAE round trip costs the oracle
+class _PixelVAE(torch.nn.Module):
+    """A stand-in VAE whose latent is the image itself, optionally pooled ``factor`` x ``factor`` and scaled back up
+    on decoding (``factor`` 1: an exact round trip; 4: a x4 VAE that keeps only each 4x4 cell's mean colour)."""
+
+    def __init__(self, factor: int = 1):
+        from types import SimpleNamespace
+
+        super().__init__()
+        self.factor = factor
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+        self.config = SimpleNamespace(scaling_factor=1.0, shift_factor=0.0)
+
+    def encode(self, x):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(latents=torch.nn.functional.avg_pool2d(x, self.factor))
+
+    def decode(self, z):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(sample=torch.nn.functional.interpolate(z, scale_factor=self.factor, mode="nearest"))
+
+
+def _dense_validation_items(n=60):
+    from dreamlite_core.world import make_t2i_items
+
+    return make_t2i_items("validation", n, 0)
+
+
+def test_oracle_through_an_exact_round_trip_keeps_every_task_at_the_renders_score():
+    from dreamlite_core.nano import diagnostics as diag
+    from dreamlite_core.world import make_edit_items
+
+    rows = diag.oracle_through_vae(_PixelVAE(1), _dense_validation_items(), make_edit_items("validation", 20, 0))
+    assert {r["benchmark"] for r in rows} == {"mini-GenEval", "mini-DPG", "mini-ImgEdit", "mini-GEdit"}
+    assert sum(r["task"] == "overall" for r in rows) == 4
+    for r in rows:
+        assert r["oracle through VAE"] == pytest.approx(r["oracle (renders)"])
+    top = {"mini-GenEval": 1.0, "mini-DPG": 100.0, "mini-ImgEdit": 5.0, "mini-GEdit": 10.0}
+    assert all(r["of max"] == pytest.approx(r["oracle through VAE"] / top[r["benchmark"]]) for r in rows)
+    assert min(r["of max"] for r in rows if r["benchmark"] == "mini-GenEval") == pytest.approx(1.0)
+
+
+def test_a_blurring_round_trip_loses_the_small_objects_and_falls_under_the_bar():
+    from dreamlite_core.nano import diagnostics as diag
+    from dreamlite_core.world import make_edit_items, render_scenes
+
+    items = _dense_validation_items()
+    dense = render_scenes([it.scene for it in items if it.task == "dpg"])
+    exact = diag.lost_objects(_PixelVAE(1), dense)
+    assert exact["objects"] > 3 * exact["images"] and exact["lost"] == {} and exact["images_losing_an_object"] == 0
+    blurred = diag.lost_objects(_PixelVAE(4), dense)
+    assert blurred["objects"] == exact["objects"]
+    assert blurred["images_losing_an_object"] > 0 and sum(blurred["lost"].values()) > 0
+    assert all(key.count("/") == 2 for key in blurred["lost"])  # shape/fill/size
+    rows = diag.oracle_through_vae(_PixelVAE(4), items, make_edit_items("validation", 20, 0))
+    assert min(r["of max"] for r in rows) < diag.VAE_ORACLE_BAR
+
+
+def test_vae_training_images_follow_the_text_to_image_task_mix():
+    from dreamlite_core.nano import vae_training_images
+    from dreamlite_core.world import T2I_TASKS, make_t2i_items, render_scenes
+
+    only_dense = {t: float(t == "dpg") for t in T2I_TASKS}
+    images = vae_training_images(8, 3, t2i_task_weights=only_dense)
+    items = make_t2i_items("train", 4, 3, task_weights=only_dense)
+    assert {it.task for it in items} == {"dpg"}
+    assert np.array_equal(images[:4], render_scenes([it.scene for it in items]))
+    assert np.array_equal(vae_training_images(8, 3)[:4], render_scenes([it.scene for it in
+                                                                         make_t2i_items("train", 4, 3)]))

@@ -1,5 +1,7 @@
-"""What notebook 03 shows: the in-context input built from real ShapesWorld latents, VAE reconstructions, the U-Net's
-parameters against its pruning parent, and how fast the nano U-Net trains on this machine.
+"""What notebook 03 shows: the in-context input built from real ShapesWorld latents, VAE reconstructions and what their
+round trip costs the mini benchmarks' oracle (``oracle_through_vae``, ``lost_objects``; also
+``benchmarks/vae_variants.py``), the U-Net's parameters against its pruning parent, and how fast the nano U-Net trains
+on this machine.
 
 Implements: figures and tables for DreamLite's in-context spatial concatenation (arXiv 2603.28713; PAPER_FACTS.md
 "The rest of the model") and its U-Net accounting. Introduced in ``notebooks/03_in_context_concatenation.py``.
@@ -190,3 +192,79 @@ def unet_training_throughput(unet, batch: int = 32, steps: int = 3, latent_chann
 def token_counts(text_encoder, examples: dict[str, str]) -> dict[str, int]:
     """MiniLM tokens (with [CLS] and [SEP]) of each task's full prompt."""
     return {task: int(text_encoder.encode(task_prompt(task, text))[1].sum()) for task, text in examples.items()}
+
+
+# ------------------------------------------------------------------------------ the oracle through the VAE
+#: The bar of issue 5: the evaluators' oracle through a VAE round trip keeps at least this share of each task's maximum.
+VAE_ORACLE_BAR = 0.90
+#: Each benchmark's report key for its parts, and its maximum score.
+_ORACLE_BENCHMARKS = (("mini-GenEval", "by_task", 1.0), ("mini-DPG", "by_category", 100.0),
+                      ("mini-ImgEdit", "by_type", 5.0), ("mini-GEdit", "by_group", 10.0))
+
+
+def oracle_through_vae(vae, t2i_items, edit_items) -> list[dict]:
+    """Score the ground-truth renders (the oracle) before and after a VAE round trip with the four mini benchmarks.
+
+    ``t2i_items``: text-to-image items (GenEval tasks and DPG paragraphs, split by task); ``edit_items``: edit items.
+    Returns one row per benchmark part and one ``overall`` row per benchmark: ``benchmark``, ``task``,
+    ``oracle (renders)``, ``oracle through VAE`` and ``of max`` (through the VAE, as a share of the maximum score).
+    Notebook 03 tables it against ``VAE_ORACLE_BAR``.
+    """
+    from ..eval.dpg import dpg_score
+    from ..eval.edit import gedit_score, imgedit_score
+    from ..eval.geneval import geneval_score
+    from ..world import GENEVAL_TASKS, render_scenes
+    from .vae import round_trip
+
+    gen_items = [it for it in t2i_items if it.task in GENEVAL_TASKS]
+    dpg_items = [it for it in t2i_items if it.task == "dpg"]
+    gen_images = render_scenes([it.scene for it in gen_items])
+    dpg_images = render_scenes([it.scene for it in dpg_items])
+    sources = render_scenes([it.source for it in edit_items])
+    targets = render_scenes([it.target for it in edit_items])
+    targets_rt = round_trip(vae, targets)
+    reports = {
+        "mini-GenEval": (geneval_score(gen_images, gen_items), geneval_score(round_trip(vae, gen_images), gen_items)),
+        "mini-DPG": (dpg_score(dpg_images, dpg_items), dpg_score(round_trip(vae, dpg_images), dpg_items)),
+        "mini-ImgEdit": (imgedit_score(sources, targets, edit_items), imgedit_score(sources, targets_rt, edit_items)),
+        "mini-GEdit": (gedit_score(sources, targets, edit_items), gedit_score(sources, targets_rt, edit_items)),
+    }
+    rows = []
+    for bench, by, top in _ORACLE_BENCHMARKS:
+        raw, through = reports[bench]
+        for part in raw[by]:
+            rows.append({"benchmark": bench, "task": part, "oracle (renders)": raw[by][part],
+                         "oracle through VAE": through[by][part], "of max": through[by][part] / top})
+        rows.append({"benchmark": bench, "task": "overall", "oracle (renders)": raw["overall"],
+                     "oracle through VAE": through["overall"], "of max": through["overall"] / top})
+    return rows
+
+
+def lost_objects(vae, images: np.ndarray, threshold: float = 0.3) -> dict:
+    """What a VAE round trip costs the detector: per image, the confident detections of the render and of its round
+    trip are compared as multisets of (shape, fill, size).
+
+    Returns ``images``, ``objects`` (confident detections on the renders), ``images_losing_an_object``,
+    ``images_gaining_an_object``, and ``lost`` / ``gained``: counts by ``"shape/fill/size"``, most frequent first.
+    A lost detection is one the round trip blurred under the detector's confidence threshold or turned into another
+    shape, fill or size.
+    """
+    from collections import Counter
+
+    from ..eval.detect import analyse_image
+    from .vae import round_trip
+
+    recon = round_trip(vae, images)
+    lost, gained = Counter(), Counter()
+    fewer = more = objects = 0
+    for render, back in zip(images, recon):
+        before = Counter(f"{d.shape}/{d.fill}/{d.size}" for d in analyse_image(render).confident(threshold))
+        after = Counter(f"{d.shape}/{d.fill}/{d.size}" for d in analyse_image(back).confident(threshold))
+        objects += sum(before.values())
+        fewer += sum(after.values()) < sum(before.values())
+        more += sum(after.values()) > sum(before.values())
+        lost.update(before - after)
+        gained.update(after - before)
+    return {"images": int(len(images)), "objects": int(objects), "images_losing_an_object": int(fewer),
+            "images_gaining_an_object": int(more), "lost": dict(lost.most_common()),
+            "gained": dict(gained.most_common())}

@@ -253,14 +253,15 @@ def finetune_cycles(settings: dict) -> list[tuple[int, float]]:
     return [(int(n), float(lr)) for n, lr in zip(steps, lrs) if int(n) > 0]
 
 
-def vae_training_images(n: int, seed: int, size: int = 32) -> np.ndarray:
-    """uint8 (n, size, size, 3) renders of ShapesWorld TRAIN scenes: half text-to-image scenes, half edit
-    sources and targets (never the validation or test split)."""
+def vae_training_images(n: int, seed: int, size: int = 32, t2i_task_weights: dict | None = None) -> np.ndarray:
+    """uint8 (n, size, size, 3) renders of ShapesWorld TRAIN scenes: half text-to-image scenes (drawn with
+    ``t2i_task_weights``, default ShapesWorld's own mix), half edit sources and targets (never the validation or test
+    split)."""
     from ..world import make_edit_items, make_t2i_items, render_scene
 
     n_t2i = n // 2
     n_edit = (n - n_t2i + 1) // 2
-    scenes = [item_scene(it) for it in make_t2i_items("train", n_t2i, seed)]
+    scenes = [item_scene(it) for it in make_t2i_items("train", n_t2i, seed, task_weights=t2i_task_weights)]
     for it in make_edit_items("train", n_edit, seed + 1):
         scenes.extend(edit_item_scenes(it))
     return np.stack([render_scene(s, size=size) for s in scenes[:n]]).astype(np.uint8)

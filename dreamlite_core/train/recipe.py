@@ -79,6 +79,19 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 163.0, "samples_seen": 64000, "score": 0.014,
      "note": "402 s; single object 0.04 (1 of 24); shape word's share 0.19 / 0.17 / 0.17 / 0.19; 'square' against "
              "'circle' 0.6 of 255: text access at 8x16 does not make the shape word heard"},
+    {"choice": "same single-task stage 1, U-Net built directly from its config (not pruned from the parent)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 166.0, "samples_seen": 64000,
+     "score": 0.007,
+     "note": "395 s; validation loss 0.154 (pruned: 0.150); single object 0.00, colours 0.04; shape word's share "
+             "0.18 / 0.13 / 0.14 / 0.18; 'square' against 'circle' 1.0 of 255: how the weights start does not matter "
+             "here, and it is the reference for the next row"},
+    {"choice": "same, first level twice as wide: widths (64, 64, 128), 2.98M parameters (built directly: the "
+               "SDXL-shaped parent is 40 wide there)", "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once",
+     "samples_per_s": 130.0, "samples_seen": 64000, "score": 0.028,
+     "note": "501 s (1.27x); validation loss 0.123 against 0.154, the largest drop any U-Net change in this table "
+             "bought; single object 0.08 (2 of 24), colours 0.08; shape word's share 0.19 / 0.17 / 0.20 / 0.24; "
+             "'square' against 'circle' 0.7 of 255: the loss falls, the shape word is still not heard. Not adopted "
+             "(not measured on the default task mix; the pruning parent would have to widen)"},
     {"choice": "one stage split over 2 processes (accelerate, gloo all-reduce each step), 1 thread each",
      "where": "2-core CPU (idle)", "samples_per_s": 101.0, "samples_seen": None, "score": None,
      "note": "against 94.5 in one process over the same 200 steps, plus ~14 s to start: not adopted (scratch run)"},
@@ -138,6 +151,27 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "samples_per_s": 31.0, "samples_seen": 32000, "score": 0.052,
      "note": "1,036 s; 2.20M parameters; SDEdit 0.60 / 0.25 / 0.05: within noise of the 8x8 default at twice the "
              "time, not adopted"},
+    {"choice": "the default nano VAE (x4, 16 channels; 7,500 steps x 32 in three cosine cycles), scored by "
+               "benchmarks/vae_variants.py --vae", "where": "2-core CPU (AMD EPYC)", "samples_per_s": None,
+     "samples_seen": 240000, "score": None,
+     "note": "trained in 369 s on 2 threads; oracle through it, as a share of each maximum: GenEval 0.93, DPG 0.79, "
+             "ImgEdit 0.87, GEdit 0.82; 22 of notebook 03's 35 rows under the 0.90 bar (DPG's total-count question "
+             "0.42, GEdit's resize group 0.46, GenEval counting 0.77). On the 85 dense (DPG) validation scenes the "
+             "round trip loses 95 of 492 confident detections, in 49 scenes; 52 of them small solid stars "
+             "(diagnostics.lost_objects): the bar fails on small objects blurred under the detector's threshold"},
+    {"choice": "VAE trained in one cosine cycle of 7,500 steps x 32 on ShapesWorld's own scene mix (dense DPG "
+               "scenes 1/7 of the text-to-image renders)", "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once",
+     "samples_per_s": None, "samples_seen": 240000, "score": None,
+     "note": "532 s; oracle through it: GenEval 0.94, DPG 0.79, ImgEdit 0.89, GEdit 0.84; 19 rows under the bar "
+             "(total count 0.36, resize 0.48); 90 of 492 detections lost in 54 of 85 dense scenes, 61 small solid "
+             "stars (benchmarks/vae_variants.py base7500 --steps 7500)"},
+    {"choice": "same, dense DPG scenes weighted 6 (half of the text-to-image renders)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": None, "samples_seen": 240000,
+     "score": None,
+     "note": "531 s; oracle through it: GenEval 0.94, DPG 0.84, ImgEdit 0.90, GEdit 0.85; still 19 rows under the "
+             "bar (total count 0.49, resize 0.47); 69 detections lost in 43 scenes, 46 small solid stars "
+             "(--dpg-weight 6): more dense scenes help DPG a little, do not meet the bar, and leave GEdit's resize "
+             "group where it was"},
     {"choice": "stage 1 at peak learning rate 4e-3 (default 2e-3), 1000 steps x 32",
      "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 52.0, "samples_seen": 32000, "score": 0.010,
      "note": "620 s; validation loss 1.375 (unstable; 0.384 at 2e-3); SDEdit 0.67 / 0.19 / 0.02"},

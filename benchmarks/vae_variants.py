@@ -1,0 +1,105 @@
+"""Train a nano VAE variant (or load one) and measure what its round trip costs the mini benchmarks' oracle: notebook
+03's table against the bar of 0.90 of the maximum on every task, and which detections the round trip loses on dense
+(DPG) validation scenes.
+
+    python benchmarks/vae_variants.py NAME [--steps 2500] [--batch-size 32] [--dpg-weight 1] [--edge-weight 0.5]
+                                           [--width 32] [--channels 16] [--encoder-blocks 0,3,3] [--threads 1]
+    python benchmarks/vae_variants.py NAME --vae runs/default/artifacts/nano_vae-<hash>    # score a trained VAE
+
+Training is one cosine cycle of ``train_nano_vae`` on ``--scenes`` fresh TRAIN renders (the default profile's first
+cycle; the profile adds two warm restarts, 7,500 steps in all). ``--dpg-weight`` is the weight of dense DPG scenes in
+the text-to-image half of the training renders, the six GenEval tasks weighing 1 each (ShapesWorld's own mix: 1).
+Scores use VALIDATION items only (``--items`` text-to-image items, a third as many edits), like notebook 03. Prints
+one JSON line and writes it to ``--out`` (default ``runs/vae_variants/NAME.json``).
+
+Implements: the VAE bar of issue 5 as a script (``dreamlite_core.nano.diagnostics.oracle_through_vae`` and
+``lost_objects``), so VAE recipes are compared by the notebook's own code. Notebook 04's recipe table quotes it.
+"""
+
+from __future__ import annotations
+
+from dreamlite_core.openmp import wait_briefly
+
+wait_briefly()  # before torch starts (dreamlite_core.openmp)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def _blocks(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(","))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name")
+    parser.add_argument("--vae", type=Path, default=None, help="score this saved VAE instead of training one")
+    parser.add_argument("--steps", type=int, default=2500)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--crop", type=int, default=16, help="training crop in pixels (0: whole images)")
+    parser.add_argument("--edge-weight", type=float, default=0.5)
+    parser.add_argument("--dpg-weight", type=float, default=1.0)
+    parser.add_argument("--scenes", type=int, default=16000)
+    parser.add_argument("--width", type=int, default=32)
+    parser.add_argument("--channels", type=int, default=16)
+    parser.add_argument("--encoder-blocks", type=_blocks, default=(0, 3, 3))
+    parser.add_argument("--decoder-blocks", type=_blocks, default=(3, 3, 1))
+    parser.add_argument("--items", type=int, default=600, help="validation text-to-image items scored")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import torch
+
+    from dreamlite_core.nano import NanoConfig, psnr, round_trip
+    from dreamlite_core.nano import diagnostics as diag
+    from dreamlite_core.nano.vae import build_nano_vae, load_vae, train_nano_vae, vae_training_images
+    from dreamlite_core.world import GENEVAL_TASKS, T2I_TASKS, make_edit_items, make_t2i_items, render_scenes
+
+    torch.set_num_threads(args.threads)
+    out = {"name": args.name, "threads": args.threads}
+    if args.vae is not None:
+        vae = load_vae(args.vae)
+        out["vae"] = str(args.vae)
+    else:
+        weights = {t: (args.dpg_weight if t == "dpg" else 1.0) for t in T2I_TASKS}
+        nano = NanoConfig().replace(vae_width=args.width, latent_channels=args.channels,
+                                    vae_encoder_blocks=args.encoder_blocks, vae_decoder_blocks=args.decoder_blocks,
+                                    vae_downsample=2 ** (len(args.encoder_blocks) - 1))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(args.seed)
+            vae = build_nano_vae(nano)
+        images = vae_training_images(args.scenes, args.seed, nano.resolution, t2i_task_weights=weights)
+        start = time.perf_counter()
+        history = train_nano_vae(vae, images, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                                 edge_weight=args.edge_weight, seed=args.seed, crop=args.crop or None)
+        out.update(train_seconds=time.perf_counter() - start, final_loss=float(np.mean(history[-50:])),
+                   params=sum(p.numel() for p in vae.parameters()),
+                   settings={k: v for k, v in vars(args).items() if k not in ("vae", "out", "name")})
+
+    t2i = make_t2i_items("validation", args.items, args.seed)
+    edits = make_edit_items("validation", max(args.items // 3, 16), args.seed)
+    gen_images = render_scenes([it.scene for it in t2i if it.task in GENEVAL_TASKS])
+    rows = diag.oracle_through_vae(vae, t2i, edits)
+    below = [r for r in rows if r["of max"] < diag.VAE_ORACLE_BAR]
+    dense = render_scenes([it.scene for it in t2i if it.task == "dpg"])
+    out.update(psnr_db=psnr(gen_images, round_trip(vae, gen_images)),
+               overall_of_max={r["benchmark"]: round(r["of max"], 4) for r in rows if r["task"] == "overall"},
+               rows=len(rows), rows_below_bar=len(below), worst=min(rows, key=lambda r: r["of max"]),
+               dpg_lost_objects=diag.lost_objects(vae, dense),
+               of_max={f"{r['benchmark']} {r['task']}": round(r["of max"], 4) for r in rows})
+    line = json.dumps(out)
+    print(line, flush=True)
+    path = args.out or Path("runs/vae_variants") / f"{args.name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
