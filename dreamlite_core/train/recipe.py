@@ -91,7 +91,15 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "note": "501 s (1.27x); validation loss 0.123 against 0.154, the largest drop any U-Net change in this table "
              "bought; single object 0.08 (2 of 24), colours 0.08; shape word's share 0.19 / 0.17 / 0.20 / 0.24; "
              "'square' against 'circle' 0.7 of 255: the loss falls, the shape word is still not heard. Not adopted "
-             "(not measured on the default task mix; the pruning parent would have to widen)"},
+             "(the pruning parent would have to widen)"},
+    {"choice": "widths (64, 64, 128) on the default task mix, stage 1 2000 x 32 (against the default-recipe "
+               "reference row above, same VAE and data)", "where": "2-core CPU (AMD EPYC), 1 thread, beside a CI run",
+     "samples_per_s": 118.0, "samples_seen": 64000, "score": 0.035,
+     "note": "562 s (the reference: 473 s beside another run); validation loss 0.251 against 0.298; shape "
+             "word's share 0.19 / 0.13 / 0.12 / 0.14 against 0.18 / 0.12 / 0.10 / 0.11; 'square' against 'circle' "
+             "2.2 of 255 against 0.5; GenEval 5 of 144 items against 4 (chance 0.07): a lower loss, the same "
+             "benchmark scores. Not adopted: it would need a wider pruning parent and a new reproduction for no "
+             "measured gain in score"},
     {"choice": "one stage split over 2 processes (accelerate, gloo all-reduce each step), 1 thread each",
      "where": "2-core CPU (idle)", "samples_per_s": 101.0, "samples_seen": None, "score": None,
      "note": "against 94.5 in one process over the same 200 steps, plus ~14 s to start: not adopted (scratch run)"},
