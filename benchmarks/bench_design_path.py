@@ -38,7 +38,8 @@ def main(argv=None) -> int:
         else:
             t = time_forward(step, (args.latent, args.latent), text_len=args.text_len, repeats=args.repeats,
                              threads=args.threads)
-            seconds, note = t["seconds"], f"{t['gmacs']:.1f} GMACs at {t['latent']}, built in {t['build_seconds']:.1f} s"
+            seconds = t["seconds"]
+            note = f"{t['gmacs']:.1f} GMACs at {t['latent']}, built in {t['build_seconds']:.1f} s"
         table.append([step.key, step.class_name, f"{row['params']:,}", f"{row['macs'] / 1e9:,.1f}",
                       f"{row['macs_in_context'] / 1e9:,.1f}", "-" if seconds is None else f"{seconds:.3f}", note])
         print(f"{step.key}: {table[-1][5]} s", flush=True)

@@ -22,7 +22,8 @@ PAPER = {
 }
 
 #: Where the headline table comes from.
-HEADLINE_SOURCE = "DreamLite README comparison table (github.com/ByteVisionLab/DreamLite), as in ../shared/PAPER_FACTS.md"
+HEADLINE_SOURCE = ("DreamLite README comparison table (github.com/ByteVisionLab/DreamLite), "
+                   "as in ../shared/PAPER_FACTS.md")
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,10 @@ DISCREPANCIES = (
 
 #: The two released variants (PAPER_FACTS.md, "Two variants").
 VARIANTS = {
-    "DreamLite-base": {"unet_params": 389_968_388, "resolution": 1024, "steps": 28, "text_cfg": 3.5, "image_cfg": 1.0},
-    "DreamLite-mobile": {"unet_params": 389_968_388, "resolution": 1024, "steps": 4, "text_cfg": None, "image_cfg": None},
+    "DreamLite-base": {"unet_params": 389_968_388, "resolution": 1024, "steps": 28, "text_cfg": 3.5,
+                       "image_cfg": 1.0},
+    "DreamLite-mobile": {"unet_params": 389_968_388, "resolution": 1024, "steps": 4, "text_cfg": None,
+                         "image_cfg": None},
 }
 
 #: On-device latency claims (PAPER_FACTS.md, "Deployment").

@@ -15,7 +15,8 @@ DECODER = NetworkCost("decoder", macs=100_000_000_000, weight_bytes=0, activatio
 
 
 def test_roofline_by_hand_on_a_toy_device():
-    # one U-Net call: low = max(1e12 FLOP / 4e12, 3e9 B / 1e10) = 0.3 s; high = 1e12 / 0.5e12 + (1e9 + 2 * 2e9 + 2 * 0.5e9) / 0.5e10 = 3.2 s
+    # one U-Net call: low = max(1e12 FLOP / 4e12, 3e9 B / 1e10) = 0.3 s;
+    # high = 1e12 / 0.5e12 + (1e9 + 2 * 2e9 + 2 * 0.5e9) / 0.5e10 = 3.2 s
     # decoder: low = max(2e11 / 4e12, 1e9 / 1e10) = 0.1 s; high = 2e11 / 0.5e12 + 2e9 / 0.5e10 = 0.8 s
     low, high = iphone_latency(UNET, DECODER, steps=4, device=TOY)
     assert low == pytest.approx(4 * 0.3 + 0.1)

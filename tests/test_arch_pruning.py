@@ -210,7 +210,8 @@ def test_norm_rule_picks_interchangeable_res_blocks_and_keeps_structural_ones():
     """Down level: res-block 0 is structural (changes the width); up level: the first and the last are structural."""
     parent = nano_parent(layers_per_block=3, transformer_layers_per_block=(1, 1, 1))
     with torch.no_grad():
-        for p in list(parent.down_blocks[1].resnets[2].parameters()) + list(parent.up_blocks[1].resnets[2].parameters()):
+        extra = list(parent.down_blocks[1].resnets[2].parameters()) + list(parent.up_blocks[1].resnets[2].parameters())
+        for p in extra:
             p.mul_(4.0)
     config = {**parent.config, "layers_per_block": 2}
     norm = dict((c, p) for c, p, _ in pruning_map(parent, prune_unet(parent, config, rule="norm"), "norm"))

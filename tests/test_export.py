@@ -169,7 +169,8 @@ def test_estimate_of_full_size_package_matches_parameter_count():
         unet = DreamLiteUNetModel(**paper.DREAMLITE_UNET_CONFIG)
     fp16 = estimate_size_bytes(unet, "fp16")
     assert fp16 == 2 * paper.DREAMLITE_UNET_PARAMS
-    assert fp16 > estimate_size_bytes(unet, "int8") > estimate_size_bytes(unet, "pal6") > estimate_size_bytes(unet, "pal4")
+    int8, pal6, pal4 = (estimate_size_bytes(unet, v) for v in ("int8", "pal6", "pal4"))
+    assert fp16 > int8 > pal6 > pal4
 
 
 def test_numpy_2_4_is_refused_with_the_fix(monkeypatch):

@@ -114,7 +114,8 @@ def test_sampling_timesteps_match_diffusers_dreamlite_pipeline():
     s = np.linspace(1.0, 1 / 4, 4)
     by_hand = 1000 * np.exp(mu) / (np.exp(mu) + 1 / s - 1)
     assert np.allclose(set_sampling_timesteps(make_scheduler(), 4, 8, 8).numpy(), by_hand, rtol=1e-5)
-    # PAPER_FACTS: the 4 mobile timesteps at 1024 px are "about [1000, 905, 760, 513]" (we get 1000, 905.4, 761.3, 515.3)
+    # PAPER_FACTS: the 4 mobile timesteps at 1024 px are "about [1000, 905, 760, 513]"
+    # (we get 1000, 905.4, 761.3, 515.3)
     assert np.allclose(set_sampling_timesteps(make_scheduler(), 4, 128, 128).numpy(), [1000, 905, 760, 513], atol=3)
 
 

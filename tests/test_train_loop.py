@@ -66,7 +66,8 @@ def test_lr_schedule_warms_up_then_decays_to_floor():
 
 
 def test_training_lowers_the_loss(tmp_path):
-    result = train_loop(tiny_model(), TinyRegression(), config(steps=60, checkpoint_every=60, learning_rate=5e-2), tmp_path)
+    result = train_loop(tiny_model(), TinyRegression(), config(steps=60, checkpoint_every=60, learning_rate=5e-2),
+                        tmp_path)
     assert result.log[0]["loss"] > 3 * result.log[-1]["loss"]
     assert [c.name for c in list_checkpoints(tmp_path)] == ["step-00000060"]
 

@@ -14,7 +14,7 @@ from .latency import (A19_PRO, DeviceAssumptions, LatencyRange, NetworkCost, iph
 from .pruning import PRUNING_RULES, build_unet, prune_unet, pruning_map
 from .weights import load_local_unet, unet_report
 
-__all__ = ["A19_PRO", "DesignStep", "DeviceAssumptions", "LatencyRange", "NetworkCost", "design_path",
-           "iphone_latency", "latency_breakdown", "unet_network_cost", "load_local_unet", "unet_report", "PRUNING_RULES", "UNetCost", "activation_memory", "analytic_macs", "build_meta", "build_unet",
-           "count_params", "count_transformer_blocks", "measure_macs", "params_by_stage", "params_by_type",
-           "prune_unet", "pruning_map", "unet_cost"]
+__all__ = ["A19_PRO", "DesignStep", "DeviceAssumptions", "LatencyRange", "NetworkCost", "design_path", "iphone_latency",
+           "latency_breakdown", "unet_network_cost", "load_local_unet", "unet_report", "PRUNING_RULES", "UNetCost",
+           "activation_memory", "analytic_macs", "build_meta", "build_unet", "count_params", "count_transformer_blocks",
+           "measure_macs", "params_by_stage", "params_by_type", "prune_unet", "pruning_map", "unet_cost"]

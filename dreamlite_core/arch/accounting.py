@@ -29,9 +29,9 @@ import torch
 
 from .pruning import build_unet
 
-__all__ = ["BYTES_FP16", "UNetCost", "STAGES", "TYPES", "build_meta", "count_params", "count_transformer_blocks", "params_by_stage",
-           "params_by_type", "unet_inputs", "measure_macs", "analytic_macs", "activation_memory", "unet_cost",
-           "unet_class"]
+__all__ = ["BYTES_FP16", "UNetCost", "STAGES", "TYPES", "build_meta", "count_params", "count_transformer_blocks",
+           "params_by_stage", "params_by_type", "unet_inputs", "measure_macs", "analytic_macs", "activation_memory",
+           "unet_cost", "unet_class"]
 
 BYTES_FP16 = 2
 TYPES = ("self_attention", "cross_attention", "feed_forward", "transformer_other", "res_blocks", "samplers",

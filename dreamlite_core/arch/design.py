@@ -153,8 +153,9 @@ def design_path_rows(height: int = 128, width: int = 128, in_context_width: int 
 
 
 def build_random_cpu(step: DesignStep, std: float = 0.02, seed: int = 0):
-    """Build a step's model on CPU with uniform weights of standard deviation ``std``, fast: on meta first, then ``to_empty`` and fill in place
-    (diffusers' own initialisation of a 2.6B SDXL U-Net takes about 35 s; filling takes a few)."""
+    """Build a step's model on CPU with uniform weights of standard deviation ``std``, fast: on meta first, then
+    ``to_empty`` and fill in place (diffusers' own initialisation of a 2.6B SDXL U-Net takes about 35 s; filling
+    takes a few)."""
     import torch
 
     from .accounting import build_meta

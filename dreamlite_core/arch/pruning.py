@@ -67,7 +67,8 @@ PRUNING_RULES = ("first", "norm")
 FUNCTIONAL_FIELDS = (
     "in_channels", "out_channels", "down_block_types", "up_block_types", "mid_block_type", "encoder_hid_dim",
     "encoder_hid_dim_type", "addition_embed_type", "addition_time_embed_dim", "projection_class_embeddings_input_dim",
-    "time_embedding_type", "flip_sin_to_cos", "freq_shift", "act_fn", "resnet_time_scale_shift", "use_linear_projection",
+    "time_embedding_type", "flip_sin_to_cos", "freq_shift", "act_fn", "resnet_time_scale_shift",
+    "use_linear_projection",
     "conv_in_kernel", "conv_out_kernel", "class_embed_type", "num_class_embeds", "time_cond_proj_dim",
     "only_cross_attention", "dual_cross_attention", "attention_type", "qk_norm", "use_sep_conv",
     "time_embedding_dim", "class_embeddings_concat",
@@ -104,7 +105,8 @@ def build_unet(cls, config: dict):
     try:
         return cls(**config)
     except Exception as exc:  # diffusers raises ValueError, TypeError, KeyError, AttributeError ...
-        raise ValueError(f"diffusers cannot build {cls.__name__} from this config: {type(exc).__name__}: {exc}") from exc
+        raise ValueError(f"diffusers cannot build {cls.__name__} from this config: "
+                         f"{type(exc).__name__}: {exc}") from exc
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -115,7 +117,8 @@ def _sq_norm(module: nn.Module) -> float:
 
 
 def _choose(candidates: list[int], k: int, rule: str, score) -> list[int]:
-    """Pick ``k`` of ``candidates`` (parent positions): the first ``k``, or the ``k`` largest ``score``, kept in order."""
+    """Pick ``k`` of ``candidates`` (parent positions): the first ``k``, or the ``k`` largest ``score``, kept in
+    order."""
     if k > len(candidates):
         raise ValueError(f"needs {k} positions but the parent has {len(candidates)}")
     if rule == "first" or k == len(candidates):

@@ -509,7 +509,8 @@ def compress_package(source: ExportResult, variant: str | Variant, kmeans: str =
     variant = get_variant(variant) if isinstance(variant, str) else variant
     if variant.name == "fp16":
         return source
-    suffix = variant.name if variant.default.kind != "palettize" and not variant.op_types else f"{variant.name}-{kmeans}"
+    plain = variant.default.kind != "palettize" and not variant.op_types
+    suffix = variant.name if plain else f"{variant.name}-{kmeans}"
     suffix += "-fast" if fast else ""
     final = source.path.with_name(f"{source.component}-{source.key}-{suffix}.mlpackage")
     start = time.perf_counter()

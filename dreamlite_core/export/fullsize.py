@@ -96,7 +96,8 @@ def _child(out_dir: Path, variants: list[str], seed: int, checkpoint: str | None
     unet = build_full_unet(checkpoint, seed)
     report["build_s"] = time.perf_counter() - start
     report["params"] = sum(p.numel() for p in unet.parameters())
-    print(f"built {report['params']:,} parameters in {report['build_s']:.1f} s; peak {peak_rss_bytes() / 2**30:.2f} GiB",
+    print(f"built {report['params']:,} parameters in {report['build_s']:.1f} s; "
+          f"peak {peak_rss_bytes() / 2**30:.2f} GiB",
           flush=True)
     signature = UNetSignature.for_unet(unet, latent_size=latent_size)  # 10..512 tokens, default 77
     report["sample_shape"] = list(signature.sample_shape)

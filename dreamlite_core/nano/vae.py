@@ -236,7 +236,8 @@ def _vae_artifact_config(settings: dict, seed: int) -> dict:
             "vae_finetune_steps", "vae_finetune_lr")
     missing = [k for k in keys if k not in settings]
     if missing:
-        raise KeyError(f"the [<profile>.nano] section lacks VAE settings {missing} (dreamlite_core/repro/profiles.toml)")
+        raise KeyError(f"the [<profile>.nano] section lacks VAE settings {missing} "
+                       "(dreamlite_core/repro/profiles.toml)")
     config = {k: settings[k] for k in keys}
     config.update(seed=seed, version=1)
     return config
@@ -334,7 +335,8 @@ def validation_images(n: int, seed: int = 0, size: int = 32) -> np.ndarray:
     """uint8 renders of ShapesWorld VALIDATION text-to-image scenes (for reporting, never for training)."""
     from ..world import make_t2i_items, render_scene
 
-    return np.stack([render_scene(item_scene(it), size=size) for it in make_t2i_items("validation", n, seed)]).astype(np.uint8)
+    items = make_t2i_items("validation", n, seed)
+    return np.stack([render_scene(item_scene(it), size=size) for it in items]).astype(np.uint8)
 
 
 def load_vae(folder: str | Path):

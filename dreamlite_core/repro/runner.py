@@ -56,7 +56,8 @@ def run_notebook(nb: Notebook, profile: str, root: Path = REPO_ROOT, log_output:
     params = {"profile": profile, "seed": config["seed"], "output_dir": config["output_dir"]}
     start = time.perf_counter()
     try:
-        pm.execute_notebook(str(nb.ipynb), str(out), parameters=params, cwd=str(root), kernel_name="python3", language="python",
+        pm.execute_notebook(str(nb.ipynb), str(out), parameters=params, cwd=str(root), kernel_name="python3",
+                            language="python",
                             progress_bar=False, log_output=log_output)
     except PapermillExecutionError as err:
         raise NotebookFailed(nb.slug, _source_cell_number(out, err.exec_count), f"{err.ename}: {err.evalue}",

@@ -217,7 +217,8 @@ def _encode_and_write(folder: Path, vae, text_encoder, texts: list[str], tasks: 
     states, lengths = encode_caption_table(text_encoder, captions, progress)
     t_text = time.perf_counter() - t0 - t_vae
     stats = {"items": len(tasks), "unique_captions": len(captions), "render_s": render_s, "vae_s": t_vae,
-             "text_s": t_text, "latent_std": float(latents["latents"].float().std()), "text_len_max": int(lengths.max())}
+             "text_s": t_text, "latent_std": float(latents["latents"].float().std()),
+             "text_len_max": int(lengths.max())}
     _write(folder, {**latents, "caption_index": index, "states": states, "lengths": lengths}, captions,
            {"tasks": tasks}, stats)
 

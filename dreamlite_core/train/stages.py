@@ -153,7 +153,8 @@ def run_device(run) -> str:
 
 
 def nano_config_for(run, settings: TrainSettings):
-    """The ``NanoConfig`` of this run: the VAE from ``[<profile>.nano]``, the U-Net widths from ``[<profile>.train]``."""
+    """The ``NanoConfig`` of this run: the VAE from ``[<profile>.nano]``, the U-Net widths from
+    ``[<profile>.train]``."""
     from ..nano.vae import vae_config_from_settings
 
     base = vae_config_from_settings(run.section("nano"))

@@ -13,7 +13,8 @@ from .scene import Scene, SceneError, SceneObject
 from .splits import HELD_OUT_KEYS, SPLITS
 from .t2i import DPG_CATEGORIES, GENEVAL_TASKS, T2I_TASKS, TEMPLATES, T2IItem, make_t2i_items
 
-__all__ = ["BACKGROUNDS", "COLORS", "COLOR_NAMES", "DEFAULT_BACKGROUND", "DPG_CATEGORIES", "EDIT_OPS", "EDIT_TYPES", "EditItem", "FILLS", "GENEVAL_TASKS", "GEDIT_GROUPS",
-           "HELD_OUT_KEYS", "NANO_SIZE", "PLURALS", "RELATIONS", "SHAPES", "SIZES", "SPLITS", "STYLES", "SUPERSAMPLE",
-           "Scene", "SceneError", "SceneObject", "T2IItem", "T2I_TASKS", "TEMPLATES", "make_edit_items", "make_t2i_items",
-           "object_coverage", "render_scene", "render_scenes", "unchanged_pairs", "visible_coverage"]
+__all__ = ["BACKGROUNDS", "COLORS", "COLOR_NAMES", "DEFAULT_BACKGROUND", "DPG_CATEGORIES", "EDIT_OPS", "EDIT_TYPES",
+           "EditItem", "FILLS", "GENEVAL_TASKS", "GEDIT_GROUPS", "HELD_OUT_KEYS", "NANO_SIZE", "PLURALS", "RELATIONS",
+           "SHAPES", "SIZES", "SPLITS", "STYLES", "SUPERSAMPLE", "Scene", "SceneError", "SceneObject", "T2IItem",
+           "T2I_TASKS", "TEMPLATES", "make_edit_items", "make_t2i_items", "object_coverage", "render_scene",
+           "render_scenes", "unchanged_pairs", "visible_coverage"]

@@ -286,7 +286,8 @@ def render_edit_card(stats: dict, seed: int) -> str:
              _per_split_table(block, "shapes", SHAPES), "", _per_split_table(block, "colors", COLORS), "",
              _per_split_table(block, "styles", STYLES), "", _per_split_table(block, "backgrounds", BACKGROUNDS), "",
              "Objects per source scene:", "", _count_table(block, "objects_per_source"), "",
-             "### Checksums (sha256)", "", _checksum_table(block, f"renders (source, target; {stats['size']} px uint8)"),
+             "### Checksums (sha256)", "",
+             _checksum_table(block, f"renders (source, target; {stats['size']} px uint8)"),
              "",
              "## Dataset Creation", "", "### Curation Rationale",
              "Editing needs pairs whose target is exactly known; ShapesWorld gives them, so compliance and "
