@@ -61,3 +61,35 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
     assert [row["sigma"] for row in probed["prompt_sensitivity"]] == [0.9, 0.7, 0.5, 0.3]
     assert {p.name for p in (tmp_path / "probe" / "figures").glob("*.png")} == {
         "probe_samples.png", "probe_shape_words.png", "probe_prompt_sensitivity.png"}
+
+
+def test_stage1_variant_overrides_settings_and_chains_a_curriculum(tmp_path):
+    import argparse
+
+    import pytest
+
+    from dreamlite_core.train import stages
+
+    script = _script("stage1_variant")
+    assert script.parse_override("batch_size=8") == ("batch_size", 8)
+    assert script.parse_override("task_weights={dpg = 0.0, colors = 1.5}") == ("task_weights",
+                                                                              {"dpg": 0.0, "colors": 1.5})
+    for bad in ("batch_size", "=3", "batch_size=[1,"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            script.parse_override(bad)
+    root = tmp_path / "root"
+    common = ["--profile", "smoke", "--root", str(root), "--no-probe", "--set", "batch_size=4"]
+    with pytest.raises(SystemExit):  # an unknown key is refused before anything trains
+        script.main(["bad", *common, "--set", "batch_sise=4"])
+    assert not (root / "runs" / "smoke" / "artifacts").exists()
+
+    assert script.main(["words", *common, "--set", "stage1_steps=2"]) == 0
+    (first,) = [p for p in (root / "runs" / "smoke" / "artifacts").iterdir() if p.name.startswith("stage1-")]
+    assert stages.stage_summary(first)["steps"] == 2 and stages.stage_summary(first)["parent"] is None
+    assert script.main(["then_all", *common, "--set", "stage1_steps=3", "--parent", str(first)]) == 0
+    second = [p for p in (root / "runs" / "smoke" / "artifacts").iterdir() if p.name.startswith("stage1-")
+              and p != first]
+    assert len(second) == 1
+    assert stages.stage_summary(second[0])["steps"] == 3 and stages.stage_summary(second[0])["parent"] == first.name
+    with pytest.raises(SystemExit):
+        script.main(["orphan", *common, "--parent", str(tmp_path)])

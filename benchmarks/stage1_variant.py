@@ -1,0 +1,95 @@
+"""Train one stage-1 variant (the profile's ``[train]`` settings with some changed) and probe it as notebook 04 does.
+
+    python benchmarks/stage1_variant.py NAME --set batch_size=128 --set stage1_steps=2600 \\
+        --set 'task_weights={single_object = 1.0, colors = 1.0, two_object = 0.0, counting = 0.0, position = 0.0,
+                             color_attr = 0.0, dpg = 0.0}' [--profile default] [--threads 2] [--no-probe]
+    python benchmarks/stage1_variant.py NAME --parent runs/default/artifacts/stage1-<hash> --set ...  # a curriculum
+
+``--set KEY=VALUE`` overrides one key of ``[<profile>.train]`` (VALUE is read as TOML: numbers, lists, inline tables;
+unknown keys are refused). ``stage1_steps`` is the number of steps. With ``--parent``, the U-Net starts from that
+stage artifact's weights (a second phase on another task mix) instead of a fresh initialisation. The stage is the
+same cached ``run.artifact`` that notebook 04 builds, keyed by its settings, under ``runs/<profile>/artifacts/``; its
+VAE and datasets are the profile's (built first when missing). Then ``benchmarks/probe_pipeline.py`` scores it on the
+VALIDATION split (mini-GenEval, the shape-word grid, the prompt-sensitivity table) into ``--output-dir``
+(default ``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``.
+
+Implements: the experiments of notebook 04's recipe table as one command, so that each row can be rerun.
+"""
+
+from __future__ import annotations
+
+from dreamlite_core.openmp import wait_briefly
+
+wait_briefly()  # before torch starts (dreamlite_core.openmp)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import tomllib  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` with VALUE in TOML syntax -> (key, value)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"--set takes KEY=VALUE, got {text!r}")
+    try:
+        return key.strip(), tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError as err:
+        raise argparse.ArgumentTypeError(f"--set {key.strip()}: {value.strip()!r} is not a TOML value ({err})")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("name")
+    parser.add_argument("--profile", default="default")
+    parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
+                        metavar="KEY=VALUE")
+    parser.add_argument("--parent", type=Path, default=None, help="a stage artifact to start from")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--no-probe", action="store_true")
+    parser.add_argument("--output-dir", type=Path, default=None)
+    parser.add_argument("--root", type=Path, default=REPO_ROOT, help="where runs/<profile>/ lives (default: repo)")
+    parser.add_argument("--progress", action="store_true")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from dreamlite_core.repro import Run
+    from dreamlite_core.train import stages
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    run = Run(f"stage1_variant_{args.name}", profile=args.profile, seed=args.seed, root=args.root,
+              output_dir=args.output_dir or Path("runs") / args.profile / "variants" / args.name)
+    section = dict(run.section("train"))
+    for key, value in args.overrides:
+        if key not in section:
+            parser.error(f"--set {key}: [{args.profile}.train] has no such key; keys: {', '.join(sorted(section))}")
+        section[key] = value
+    settings = stages.TrainSettings.from_profile(section)
+    if args.parent is not None and not (args.parent / stages.PIPELINE_DIR / "unet").is_dir():
+        parser.error(f"--parent {args.parent} is not a stage artifact (no {stages.PIPELINE_DIR}/unet inside)")
+    start = time.perf_counter()
+    folder = stages.train_stage(run, "stage1", 0.0, settings.stage1_steps, args.seed, parent=args.parent,
+                                settings=settings, progress=args.progress)
+    summary = stages.stage_summary(folder)
+    print(json.dumps({"name": args.name, "artifact": str(folder), "wall_s": time.perf_counter() - start,
+                      "overrides": dict(args.overrides), "train_seconds": summary.get("train_seconds"),
+                      "samples_per_s": summary.get("samples_per_s")}), flush=True)
+    if args.no_probe:
+        return 0
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import probe_pipeline
+
+    return probe_pipeline.main([str(folder), "--name", args.name, "--profile", args.profile, "--seed",
+                                str(args.seed), "--output-dir", str(run.output_dir)])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
