@@ -79,6 +79,29 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 163.0, "samples_seen": 64000, "score": 0.014,
      "note": "402 s; single object 0.04 (1 of 24); shape word's share 0.19 / 0.17 / 0.17 / 0.19; 'square' against "
              "'circle' 0.6 of 255: text access at 8x16 does not make the shape word heard"},
+    {"choice": "same single-task stage 1 with 5x the samples: batch 128 x 2600 steps (benchmarks/stage1_variant.py "
+               "single_task_stage1 --set batch_size=128 --set stage1_steps=2600 --set task_weights=...)",
+     "where": "2-core CPU (AMD EPYC), 2 threads (unit tests beside it for its first 400 steps)",
+     "samples_per_s": 287.0, "samples_seen": 332800, "score": 0.167,
+     "note": "1,295 s; validation loss 0.119 (0.150 at 64k samples); single object 0.38 (9 of 24), colours 0.63 (15 "
+             "of 24); shape word's share 0.33 / 0.42 / 0.43 / 0.44 against 0.22 / 0.15 / 0.14 / 0.17; it draws "
+             "circles, squares, triangles and crosses when asked (stars stay small blobs; "
+             "figures/single_task_stage1_shape_words.png). The shape word is learned: it needs about 5x the "
+             "samples the default stage 1 sees"},
+    {"choice": "the same 332,800 samples on the default task mix: batch 128 x 2600 steps (stage1_variant.py --set "
+               "batch_size=128 --set stage1_steps=2600)", "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once",
+     "samples_per_s": 160.0, "samples_seen": 332800, "score": 0.042,
+     "note": "2,169 s; validation loss 0.249 (default recipe 0.298); single object 0.08, colours 0.13, position "
+             "0.04 (6 of 144 in all); shape word's share 0.23 / 0.17 / 0.15 / 0.15, 'square' against 'circle' 1.6 of "
+             "255: at equal samples the default mix teaches the shape word far less than single-object prompts do"},
+    {"choice": "a curriculum at the same samples: 1300 x 128 on single-object and colour prompts, then 1300 x 128 on "
+               "the default mix from those weights (stage1_variant.py --parent)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 169.0, "samples_seen": 332800,
+     "score": 0.0625,
+     "note": "970 + 1,067 s; validation loss 0.254 on the default mix; single object 0.08, colours 0.25, position "
+             "0.04 (9 of 144); shape word's share 0.25 / 0.23 / 0.20 / 0.19, 'square' against 'circle' 1.2: between "
+             "the two rows above; 9 against 6 items is within noise. Whether a longer first phase keeps the shape "
+             "word through the second is the next thing to measure"},
     {"choice": "same single-task stage 1, U-Net built directly from its config (not pruned from the parent)",
      "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 166.0, "samples_seen": 64000,
      "score": 0.007,
