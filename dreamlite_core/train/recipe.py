@@ -187,10 +187,10 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "samples_seen": 240000, "score": None,
      "note": "trained in 369 s on 2 threads; oracle through it, as a share of each maximum: GenEval 0.93, DPG 0.79, "
              "ImgEdit 0.87, GEdit 0.82; 22 of notebook 03's 35 rows under the 0.90 bar (DPG's total-count question "
-             "0.42, GEdit's resize group 0.46, GenEval counting 0.77). On the 85 dense (DPG) validation scenes the "
-             "round trip loses or alters 95 of 492 confident detections (19 come back as another shape, fill or size), "
-             "and 49 scenes have fewer; 52 of the 95 are small solid stars (diagnostics.lost_objects): the bar fails "
-             "on small objects blurred under the detector's threshold"},
+             "0.42, GEdit's resize group 0.46 on its 4 items, GenEval counting 0.77). On the 85 dense (DPG) "
+             "validation scenes the round trip loses or alters 95 of 492 confident detections (19 come back as "
+             "another shape, fill or size), and 49 scenes have fewer; 52 of the 95 are small solid stars "
+             "(diagnostics.lost_objects): the bar fails on small objects blurred under the detector's threshold"},
     {"choice": "VAE trained in one cosine cycle of 7,500 steps x 32 on ShapesWorld's own scene mix (dense DPG "
                "scenes 1/7 of the text-to-image renders)", "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once",
      "samples_per_s": None, "samples_seen": 240000, "score": None,
@@ -203,8 +203,7 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "note": "531 s; oracle through it: GenEval 0.94, DPG 0.84, ImgEdit 0.90, GEdit 0.85; still 19 rows under the "
              "bar (total count 0.49, resize 0.47); 69 detections lost or altered, 43 scenes with fewer, 46 small "
              "solid stars "
-             "(--dpg-weight 6): more dense scenes help DPG a little, do not meet the bar, and leave GEdit's resize "
-             "group where it was"},
+             "(--dpg-weight 6): more dense scenes help DPG a little and do not meet the bar"},
     {"choice": "stage 1 at peak learning rate 4e-3 (default 2e-3), 1000 steps x 32",
      "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 52.0, "samples_seen": 32000, "score": 0.010,
      "note": "620 s; validation loss 1.375 (unstable; 0.384 at 2e-3); SDEdit 0.67 / 0.19 / 0.02"},
