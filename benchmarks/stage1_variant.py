@@ -5,8 +5,8 @@
                              color_attr = 0.0, dpg = 0.0}' [--profile default] [--threads 2] [--no-probe]
     python benchmarks/stage1_variant.py NAME --parent runs/default/artifacts/stage1-<hash> --set ...  # a curriculum
 
-``--set KEY=VALUE`` overrides one key of ``[<profile>.train]`` (VALUE is read as TOML: numbers, lists, inline tables;
-unknown keys are refused). ``stage1_steps`` is the number of steps. With ``--parent``, the U-Net starts from that
+``--set KEY=VALUE`` overrides one ``[<profile>.train]`` setting, including those the profile leaves at their default
+such as ``task_weights`` (VALUE is read as TOML: numbers, lists, inline tables; unknown keys are refused). ``stage1_steps`` is the number of steps. With ``--parent``, the U-Net starts from that
 stage artifact's weights (a second phase on another task mix) instead of a fresh initialisation. The stage is the
 same cached ``run.artifact`` that notebook 04 builds, keyed by its settings, under ``runs/<profile>/artifacts/``; its
 VAE and datasets are the profile's (built first when missing). Then ``benchmarks/probe_pipeline.py`` scores it on the
@@ -67,10 +67,13 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     run = Run(f"stage1_variant_{args.name}", profile=args.profile, seed=args.seed, root=args.root,
               output_dir=args.output_dir or Path("runs") / args.profile / "variants" / args.name)
+    import dataclasses
+
     section = dict(run.section("train"))
+    known = {f.name for f in dataclasses.fields(stages.TrainSettings)}  # the profile's keys and the defaulted ones
     for key, value in args.overrides:
-        if key not in section:
-            parser.error(f"--set {key}: [{args.profile}.train] has no such key; keys: {', '.join(sorted(section))}")
+        if key not in known:
+            parser.error(f"--set {key}: no such [train] setting; settings: {', '.join(sorted(known))}")
         section[key] = value
     settings = stages.TrainSettings.from_profile(section)
     if args.parent is not None and not (args.parent / stages.PIPELINE_DIR / "unet").is_dir():

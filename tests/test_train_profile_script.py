@@ -83,7 +83,12 @@ def test_stage1_variant_overrides_settings_and_chains_a_curriculum(tmp_path):
         script.main(["bad", *common, "--set", "batch_sise=4"])
     assert not (root / "runs" / "smoke" / "artifacts").exists()
 
-    assert script.main(["words", *common, "--set", "stage1_steps=2"]) == 0
+    words_only = "task_weights={single_object = 1.0, colors = 1.0, two_object = 0.0, counting = 0.0, position = 0.0, " \
+                 "color_attr = 0.0, dpg = 0.0}"  # a setting the profile leaves at its default
+    assert script.main(["words", *common, "--set", "stage1_steps=2", "--set", words_only]) == 0
+    words_data = [p for p in (root / "runs" / "smoke" / "artifacts").iterdir() if p.name.startswith("t2i_data-")]
+    assert any(set(json.loads((p / "items.json").read_text())["tasks"]) == {"single_object", "colors"}
+               for p in words_data)
     (first,) = [p for p in (root / "runs" / "smoke" / "artifacts").iterdir() if p.name.startswith("stage1-")]
     assert stages.stage_summary(first)["steps"] == 2 and stages.stage_summary(first)["parent"] is None
     assert script.main(["then_all", *common, "--set", "stage1_steps=3", "--parent", str(first)]) == 0
