@@ -11,7 +11,7 @@ import torch
 from dreamlite_core import paper
 from dreamlite_core.nano import (NanoConfig, add_noise, build_nano_unet, build_nano_vae, calculate_shift,
                                  decode_latents, encode_images, flow_matching_loss, flow_matching_target,
-                                 make_scheduler, nano_unet_config, pack_in_context, sample_sigmas,
+                                 make_scheduler, nano_unet_config, object_cell_weights, pack_in_context, sample_sigmas,
                                  set_sampling_timesteps, target_half, task_prompt, time_ids_for)
 from dreamlite_core.nano.in_context import condition_half, strip_task_prefix
 
@@ -77,6 +77,28 @@ def test_loss_covers_only_the_left_half():
     assert torch.allclose(loss.detach(), expected)
     perfect = pack_in_context(eps - x0, torch.randn(2, 4, 8, 8))
     assert flow_matching_loss(perfect, x0, eps).item() == 0.0
+
+
+def test_object_cell_weights_mark_the_cells_that_differ_from_the_background():
+    x0 = torch.full((2, 4, 8, 8), 0.3)
+    x0[0, :, 2, 5] = 1.5  # one object cell in sample 0; sample 1 is all background
+    x0[1] += 0.2  # a background of its own: still no object
+    w = object_cell_weights(x0, 4.0)
+    assert w.shape == (2, 1, 8, 8)
+    assert w[0, 0, 2, 5] == 5.0 and (w[0] == 5.0).sum() == 1 and torch.all(w[1] == 1.0)
+    assert torch.equal(object_cell_weights(x0, 0.0), torch.ones(2, 1, 8, 8))
+
+
+def test_cell_weighted_loss_is_a_weighted_mean_of_the_left_half():
+    torch.manual_seed(0)
+    x0, eps = torch.randn(2, 4, 8, 8), torch.randn(2, 4, 8, 8)
+    pred = torch.randn(2, 4, 8, 16)
+    plain = flow_matching_loss(pred, x0, eps)
+    assert torch.allclose(flow_matching_loss(pred, x0, eps, cell_weights=torch.full((2, 1, 8, 8), 3.0)), plain)
+    only = torch.zeros(2, 1, 8, 8)
+    only[:, :, 1, 2] = 1.0  # all weight on one cell: the loss is that cell's error
+    err = (pred[..., :8] - (eps - x0)) ** 2
+    assert torch.allclose(flow_matching_loss(pred, x0, eps, cell_weights=only), err[:, :, 1, 2].mean())
 
 
 def test_sample_sigmas_schemes_are_seeded_and_in_range():

@@ -11,6 +11,7 @@ import torch
 from dreamlite_core.repro import Run
 from dreamlite_core.train import stages
 from dreamlite_core.train.data import gather_text, t2i_dataset
+from dreamlite_core.nano import flow_matching_loss, object_cell_weights
 from dreamlite_core.train.objective import InContextObjective, ObjectiveConfig
 
 from dreamlite_core.repro import profile_section  # noqa: E402
@@ -123,6 +124,30 @@ def test_loss_ignores_the_condition_half_of_the_prediction(tiny_run):
     assert float(objective.loss(RightHalfOnly(), batch, None)) == pytest.approx(0.0, abs=1e-10)
 
 
+def test_object_weight_reweights_the_training_loss_and_leaves_validation_unweighted(tiny_run):
+    settings = stages.TrainSettings(**{**stages.settings_for(tiny_run).to_dict(), "object_weight": 4.0})
+    comp = stages.components(tiny_run, settings, progress=False)
+    train, val = stages._objective(comp, settings, 0.0), stages._objective(comp, settings, 0.0, validation=True)
+    assert train.config.object_weight == 4.0 and val.config.object_weight == 0.0
+    plain = InContextObjective(ObjectiveConfig(edit_fraction=0.0), comp.t2i)
+    batch = plain.sample_batch(8, torch.Generator().manual_seed(0))
+
+    class ZeroVelocity(torch.nn.Module):  # error = the target itself, so the weighting shows in the loss
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(()))
+
+        def forward(self, packed, t, **kw):
+            return type("Out", (), {"sample": torch.zeros_like(packed) * self.w})()
+
+    expected = flow_matching_loss(torch.zeros(8, *batch["latents"].shape[1:-1], 2 * batch["latents"].shape[-1]),
+                                  batch["latents"], batch["noise"],
+                                  cell_weights=object_cell_weights(batch["latents"], 4.0))
+    assert float(train.loss(ZeroVelocity(), batch, None)) == pytest.approx(float(expected))
+    assert float(train.loss(ZeroVelocity(), batch, None)) != pytest.approx(float(plain.loss(ZeroVelocity(), batch,
+                                                                                               None)))
+
+
 def test_stages_chain_each_from_the_previous_and_find_the_stage3_pipeline(tiny_run, monkeypatch):
     from dreamlite_core.nano import DreamLiteNanoPipeline
 
@@ -170,7 +195,8 @@ def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
                  "checkpoint_every": 7, "ablation_steps": 3, "num_inference_steps": 2}.items():
         other = stages.TrainSettings(**dict([free]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) == key, free
-    for bound in {"learning_rate": 1e-3, "batch_size": 64, "attention_layout": "all", "ema_decay": 0.9}.items():
+    for bound in {"learning_rate": 1e-3, "batch_size": 64, "attention_layout": "all", "ema_decay": 0.9,
+                  "object_weight": 4.0}.items():
         other = stages.TrainSettings(**dict([bound]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) != key, bound
     assert stages.stage_config(base, "stage1", 0.0, 11, 0, None, ["t2i_data-x"]) != key
@@ -181,7 +207,26 @@ def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
             "ablation_workers",
             "ablation_seeds", "eval_per_task", "eval_edits_per_type", "ablation_eval_per_task",
             "ablation_eval_edits_per_type", "num_inference_steps", "guidance_scale", "eval_batch_size", "grid_prompts"}
-    assert set(base.to_dict()) == free | set(stages.STAGE_KEY_FIELDS)
+    assert set(base.to_dict()) == free | set(stages.STAGE_KEY_FIELDS) | set(stages.OPTIONAL_KEY_FIELDS)
+    # an optional field at its zero default leaves the key as it was before the field existed
+    assert not set(stages.OPTIONAL_KEY_FIELDS) & set(key["settings"])
+
+
+def test_lowest_direct_is_the_papers_layout_built_without_pruning_so_any_width_works():
+    from dreamlite_core.nano import NanoConfig
+
+    nano = NanoConfig(block_out_channels=(16, 32, 32), attention_head_dim=(1, 1, 2), cross_attention_dim=16,
+                      parent_block_out_channels=(24, 48, 48), parent_cross_attention_dim=24)
+    pruned, direct = stages.build_unet(nano, "lowest", 0), stages.build_unet(nano, "lowest_direct", 0)
+    assert pruned.config.down_block_types == direct.config.down_block_types
+    assert pruned.config.up_block_types == direct.config.up_block_types
+    assert {k: v.shape for k, v in pruned.state_dict().items()} == {k: v.shape for k, v in direct.state_dict().items()}
+    direct_state = direct.state_dict()  # another initialisation (conv_in, drawn first, may coincide)
+    assert any(not torch.equal(v, direct_state[k]) for k, v in pruned.state_dict().items())
+    wide = NanoConfig(**{**nano.__dict__, "block_out_channels": (32, 32, 32)})  # wider than the parent's 24
+    with pytest.raises(ValueError):
+        stages.build_unet(wide, "lowest", 0)
+    assert stages.build_unet(wide, "lowest_direct", 0).conv_in.out_channels == 32
 
 
 def test_equal_compute_ablation_splits_steps_like_the_stages():

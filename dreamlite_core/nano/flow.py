@@ -34,19 +34,42 @@ def flow_matching_target(latents, noise):
     return noise - latents
 
 
-def flow_matching_loss(model_pred_packed, latents, noise, weights=None):
+def object_cell_weights(latents, object_weight: float, threshold: float = 0.5):
+    """Per-cell loss weights (B, 1, h, w) that up-weight the latent cells holding objects (ours, not the paper's).
+
+    A cell is an object cell when its latent vector differs from the scene's background, the per-channel median over
+    the sample's cells, by more than ``threshold`` in root-mean-square over channels (the latents are scaled to unit
+    std, so 0.5 is half a standard deviation; ShapesWorld's backgrounds are plain, so the median cell is background).
+    Object cells weigh ``1 + object_weight``, the rest 1; ``object_weight = 0`` gives all ones (the paper's loss).
+    """
+    import torch
+
+    x0 = latents.float()
+    background = x0.flatten(2).median(dim=2).values[:, :, None, None]
+    distance = (x0 - background).pow(2).mean(dim=1, keepdim=True).sqrt()
+    return 1.0 + float(object_weight) * (distance > threshold).to(x0.dtype) if object_weight else torch.ones_like(
+        distance)
+
+
+def flow_matching_loss(model_pred_packed, latents, noise, weights=None, cell_weights=None):
     """L_fm = mean || pred_left - (eps - x_0) ||^2 over the LEFT (target) half of the packed prediction only.
 
     ``model_pred_packed`` is the U-Net output on ``[x_t | condition]`` (B, C, h, 2w); ``latents`` and ``noise`` are
     the clean target and its noise (B, C, h, w). ``weights`` (B,) optionally weight samples (normalised by their
-    sum). The right half of the prediction does not enter the loss or its gradient.
+    sum); ``cell_weights`` (B, 1, h, w) optionally weight latent cells (each sample's weighted mean, normalised by
+    its weights' sum: :func:`object_cell_weights`). The right half of the prediction does not enter the loss or its
+    gradient.
     """
     pred = target_half(model_pred_packed, latents.shape[-1])
     if pred.shape != latents.shape:
         raise ValueError(f"the prediction's target half {tuple(pred.shape)} does not match the latents "
                          f"{tuple(latents.shape)}")
     err = (pred.float() - flow_matching_target(latents, noise).float()) ** 2
-    per_sample = err.flatten(1).mean(dim=1)
+    if cell_weights is None:
+        per_sample = err.flatten(1).mean(dim=1)
+    else:
+        cell_weights = cell_weights.to(err).expand_as(err)
+        per_sample = (err * cell_weights).flatten(1).sum(dim=1) / cell_weights.flatten(1).sum(dim=1)
     if weights is None:
         return per_sample.mean()
     weights = weights.to(per_sample)

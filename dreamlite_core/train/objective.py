@@ -7,6 +7,9 @@ PAPER_FACTS.md "The rest of the model"):
 - the U-Net input is ``pack_in_context(x_t, condition)``: condition = zeros for generation, the source latent for
   editing; the text is the task-prefixed caption's MiniLM states;
 - L_fm = || v_theta(...)_left - (eps - x_0) ||^2 over the left (target) half only (``flow_matching_loss``).
+- ours, off by default: ``object_weight`` > 0 weights the latent cells that hold objects by 1 + object_weight in
+  the training loss (``flow.object_cell_weights``; notebook 04's recipe table measures it); validation losses stay
+  unweighted.
 
 Captions are dropped to the null caption with probability ``p_drop_text`` (classifier-free guidance for text, as the
 pipeline's unconditional branch uses ``""``). For edits the source is kept when the caption is dropped: that is the
@@ -32,6 +35,7 @@ class ObjectiveConfig:
     logit_mean: float = 0.0
     logit_std: float = 1.0
     resolution: int = 32              # time_ids = [width, height] of the target image
+    object_weight: float = 0.0        # > 0: object cells weigh 1 + this in the loss (ours; flow.object_cell_weights)
 
 
 def _merge_text(a: tuple[torch.Tensor, torch.Tensor], b: tuple[torch.Tensor, torch.Tensor]):
@@ -94,7 +98,7 @@ class InContextObjective:
 
     def loss(self, model, batch: dict, generator: torch.Generator) -> torch.Tensor:
         """Eq. L_fm: mean || v_theta([x_t | c], 1000 s, text)_left - (eps - x_0) ||^2."""
-        from ..nano import add_noise, flow_matching_loss, pack_in_context, time_ids_for
+        from ..nano import add_noise, flow_matching_loss, object_cell_weights, pack_in_context, time_ids_for
 
         device = next(model.parameters()).device
         batch = {k: v.to(device) for k, v in batch.items()}
@@ -104,7 +108,10 @@ class InContextObjective:
         pred = model(packed, batch["sigmas"] * 1000.0, encoder_hidden_states=batch["encoder_hidden_states"],
                      encoder_attention_mask=batch["encoder_attention_mask"],
                      added_cond_kwargs={"time_ids": time_ids_for(n, self.config.resolution, device=device)}).sample
-        return flow_matching_loss(pred, batch["latents"], batch["noise"])           # left half only
+        cells = None
+        if self.config.object_weight:  # not the paper's loss: up-weight the cells that hold objects (ours)
+            cells = object_cell_weights(batch["latents"], self.config.object_weight)
+        return flow_matching_loss(pred, batch["latents"], batch["noise"], cell_weights=cells)  # left half only
 
 
 @torch.no_grad()

@@ -52,6 +52,9 @@ ATTENTION_LAYOUTS = {
                 ("DreamLiteCrossAttnUpBlock2D", "DreamLiteCrossAttnUpBlock2D", "DreamLiteUpBlock2D")),
     "all": (("DreamLiteCrossAttnDownBlock2D",) * 3, ("DreamLiteCrossAttnUpBlock2D",) * 3),
 }
+#: The paper's placement built directly from the child config under the seed, without the pruning path: the recipe
+#: table's "direct-built" control, and the way to try widths wider than the SDXL-shaped parent (which pruning cannot).
+ATTENTION_LAYOUTS["lowest_direct"] = ATTENTION_LAYOUTS["lowest"]
 
 
 # ---------------------------------------------------------------------------------------------- settings
@@ -79,6 +82,7 @@ class TrainSettings:
     ema_decay: float = 0.999
     sigma_scheme: str = "logit_normal"
     p_drop_text: float = 0.1
+    object_weight: float = 0.0        # > 0: object cells weigh 1 + this in the training loss (ours, not the paper's)
     stage1_steps: int = 2000
     stage2_steps: int = 800
     stage3_steps: int = 1200
@@ -223,8 +227,10 @@ def _loop_config(settings: TrainSettings, steps: int, seed: int, description: st
 
 
 def _objective(comp: Components, settings: TrainSettings, edit_fraction: float, validation: bool = False):
+    # the validation loss stays the paper's unweighted loss, so that runs with and without object_weight compare
     cfg = ObjectiveConfig(edit_fraction=edit_fraction, p_drop_text=settings.p_drop_text,
-                          sigma_scheme=settings.sigma_scheme, resolution=comp.nano.resolution)
+                          sigma_scheme=settings.sigma_scheme, resolution=comp.nano.resolution,
+                          object_weight=0.0 if validation else settings.object_weight)
     if validation:
         return InContextObjective(cfg, comp.validation_t2i, comp.validation_edits)
     return InContextObjective(cfg, comp.t2i, comp.edits)
@@ -259,6 +265,8 @@ def make_pipeline(unet, comp: Components):
 STAGE_KEY_FIELDS = ("block_out_channels", "attention_head_dim", "transformer_layers_per_block", "cross_attention_dim",
                     "attention_layout", "batch_size", "learning_rate", "warmup_steps", "min_lr_ratio", "weight_decay",
                     "ema_decay", "sigma_scheme", "p_drop_text", "mixed_precision")
+#: Settings that change what a stage learns but enter its cache key only when non-zero (added later).
+OPTIONAL_KEY_FIELDS = ("object_weight",)
 
 
 def stage_config(settings: TrainSettings, name: str, edit_fraction: float, steps: int, seed: int,
@@ -266,8 +274,12 @@ def stage_config(settings: TrainSettings, name: str, edit_fraction: float, steps
     """The cache key of one stage: its own steps, task mix, seed, parent stage and data, and the settings in
     ``STAGE_KEY_FIELDS``."""
     every = settings.to_dict()
+    keyed = {k: every[k] for k in STAGE_KEY_FIELDS}
+    for k in OPTIONAL_KEY_FIELDS:  # keyed only when set, so that adding them kept every earlier stage's cache key
+        if every[k]:
+            keyed[k] = every[k]
     return {"name": name, "edit_fraction": edit_fraction, "steps": steps, "seed": seed, "parent": parent,
-            "settings": {k: every[k] for k in STAGE_KEY_FIELDS}, "data": list(data), "version": STAGE_VERSION}
+            "settings": keyed, "data": list(data), "version": STAGE_VERSION}
 
 
 def train_stage(run, name: str, edit_fraction: float, steps: int, seed: int, parent: Path | None = None,
