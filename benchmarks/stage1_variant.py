@@ -4,6 +4,9 @@
         --set 'task_weights={single_object = 1.0, colors = 1.0, two_object = 0.0, counting = 0.0, position = 0.0,
                              color_attr = 0.0, dpg = 0.0}' [--profile default] [--threads 2] [--no-probe]
     python benchmarks/stage1_variant.py NAME --parent runs/default/artifacts/stage1-<hash> --set ...  # a curriculum
+    python benchmarks/stage1_variant.py NAME --set 'attention_layout="lowest_direct"' \
+        --set 'block_out_channels=[64, 64, 128]'   # wider than the pruning parent: built directly
+    python benchmarks/stage1_variant.py NAME --set object_weight=4   # the loss weighted on object cells (ours)
 
 ``--set KEY=VALUE`` overrides one ``[<profile>.train]`` setting, including those the profile leaves at their default
 such as ``task_weights`` (VALUE is read as TOML: numbers, lists, inline tables; unknown keys are refused). ``stage1_steps`` is the number of steps. With ``--parent``, the U-Net starts from that
@@ -50,7 +53,10 @@ def main(argv=None) -> int:
     parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
                         metavar="KEY=VALUE")
     parser.add_argument("--parent", type=Path, default=None, help="a stage artifact to start from")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="the run's seed: data, VAE and probe items")
+    parser.add_argument("--train-seed", type=int, default=None,
+                        help="the U-Net's initialisation and batch draws only (default: --seed); another value on "
+                             "the same data and probe items measures the spread between training runs")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--no-probe", action="store_true")
     parser.add_argument("--output-dir", type=Path, default=None)
@@ -79,10 +85,12 @@ def main(argv=None) -> int:
     if args.parent is not None and not (args.parent / stages.PIPELINE_DIR / "unet").is_dir():
         parser.error(f"--parent {args.parent} is not a stage artifact (no {stages.PIPELINE_DIR}/unet inside)")
     start = time.perf_counter()
-    folder = stages.train_stage(run, "stage1", 0.0, settings.stage1_steps, args.seed, parent=args.parent,
+    train_seed = args.seed if args.train_seed is None else args.train_seed
+    folder = stages.train_stage(run, "stage1", 0.0, settings.stage1_steps, train_seed, parent=args.parent,
                                 settings=settings, progress=args.progress)
     summary = stages.stage_summary(folder)
-    print(json.dumps({"name": args.name, "artifact": str(folder), "wall_s": time.perf_counter() - start,
+    print(json.dumps({"name": args.name, "artifact": str(folder), "train_seed": train_seed,
+                      "wall_s": time.perf_counter() - start,
                       "overrides": dict(args.overrides), "train_seconds": summary.get("train_seconds"),
                       "samples_per_s": summary.get("samples_per_s")}), flush=True)
     if args.no_probe:

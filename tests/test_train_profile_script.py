@@ -98,3 +98,11 @@ def test_stage1_variant_overrides_settings_and_chains_a_curriculum(tmp_path):
     assert stages.stage_summary(second[0])["steps"] == 3 and stages.stage_summary(second[0])["parent"] == first.name
     with pytest.raises(SystemExit):
         script.main(["orphan", *common, "--parent", str(tmp_path)])
+    # --train-seed: another U-Net initialisation and batch draw on the same data (no dataset or VAE is rebuilt)
+    artifacts = root / "runs" / "smoke" / "artifacts"
+    before = {p.name for p in artifacts.iterdir()}
+    assert script.main(["words_seed1", *common, "--set", "stage1_steps=2", "--set", words_only, "--train-seed",
+                        "1"]) == 0
+    (new,) = {p.name for p in artifacts.iterdir()} - before
+    assert new.startswith("stage1-") and json.loads((artifacts / new / "artifact_config.json").read_text())[
+        "seed"] == 1
