@@ -102,6 +102,19 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "0.04 (9 of 144); shape word's share 0.25 / 0.23 / 0.20 / 0.19, 'square' against 'circle' 1.2: between "
              "the two rows above; 9 against 6 items is within noise. Whether a longer first phase keeps the shape "
              "word through the second is the next thing to measure"},
+    {"choice": "a curriculum with a longer first phase: 2000 x 128 on single-object and colour prompts, then 600 x "
+               "128 on the default mix (stage1_variant.py --parent)", "where": "2-core CPU (AMD EPYC), 2 threads",
+     "samples_per_s": 297.0, "samples_seen": 332800, "score": 0.069,
+     "note": "1,246 + 288 s; validation loss 0.265 on the default mix; single object 0.12, colours 0.25, position "
+             "0.04 (10 of 144); shape word's share 0.25 / 0.24 / 0.21 / 0.20, 'square' against 'circle' 1.3: the "
+             "600 default-mix steps erode what the first phase taught (the single-task run above reached 0.42)"},
+    {"choice": "one mix throughout, single-object and colour prompts weighted 5 each (half the data; the default "
+               "weights 1 each), batch 128 x 2600", "where": "2-core CPU (AMD EPYC), 2 threads (tests beside it)",
+     "samples_per_s": 237.0, "samples_seen": 332800, "score": 0.069,
+     "note": "1,482 s; single object 0.17 (4 of 24), colours 0.25, the composed tasks 0 (10 of 144, chance 0.07); "
+             "shape word's share 0.30 / 0.29 / 0.25 / 0.24, the highest of any mix (default mix 0.17 at s = 0.7, "
+             "single-task 0.42), and 'square' against 'circle' 4.3 of 255 (the default mix 1.6): the shape word is "
+             "kept, and validation GenEval stays at the curriculum's 10 of 144, at chance"},
     {"choice": "same single-task stage 1, U-Net built directly from its config (not pruned from the parent)",
      "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 166.0, "samples_seen": 64000,
      "score": 0.007,
