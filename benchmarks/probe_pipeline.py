@@ -36,6 +36,9 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", default="paper", help="whose [train] settings size the evaluation")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--label", default=None, help="what the figure titles call the model (default: --name)")
+    parser.add_argument("--per-task", type=int, default=None,
+                        help="validation GenEval items per task (default: the profile's ablation_eval_per_task; "
+                             "24 items per task separate runs only by several items, two training seeds differ by 3)")
     parser.add_argument("--output-dir", type=Path, default=REPO_ROOT, help="where figures/ and results/ go")
     args = parser.parse_args(argv)
 
@@ -53,9 +56,9 @@ def main(argv=None) -> int:
     settings = stages.settings_for(run)
     pipe = stages.load_pipeline(args.artifact, run.device)
 
-    ev = stages.evaluate_pipeline(pipe, settings, "validation", args.seed, benchmarks=("geneval",),
-                                  per_task=settings.ablation_eval_per_task)
-    validation = stages.headline_scores(ev)
+    per_task = args.per_task or settings.ablation_eval_per_task
+    ev = stages.evaluate_pipeline(pipe, settings, "validation", args.seed, benchmarks=("geneval",), per_task=per_task)
+    validation = {**stages.headline_scores(ev), "per_task": per_task}
     print("validation", validation, flush=True)
 
     # fixed prompts, two per GenEval task, from the validation split and from the held-out test split, each sample

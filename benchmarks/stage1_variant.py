@@ -59,6 +59,7 @@ def main(argv=None) -> int:
                              "the same data and probe items measures the spread between training runs")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--no-probe", action="store_true")
+    parser.add_argument("--probe-per-task", type=int, default=None, help="the probe's GenEval items per task")
     parser.add_argument("--output-dir", type=Path, default=None)
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="where runs/<profile>/ lives (default: repo)")
     parser.add_argument("--progress", action="store_true")
@@ -98,8 +99,9 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     import probe_pipeline
 
+    probe_args = ["--per-task", str(args.probe_per_task)] if args.probe_per_task else []
     return probe_pipeline.main([str(folder), "--name", args.name, "--profile", args.profile, "--seed",
-                                str(args.seed), "--output-dir", str(run.output_dir)])
+                                str(args.seed), "--output-dir", str(run.output_dir), *probe_args])
 
 
 if __name__ == "__main__":

@@ -54,10 +54,11 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
     np.testing.assert_array_equal(images[0].images, images[1].images)
 
     # the rebuilt stage is probed like notebook 04's model
-    assert _script("probe_pipeline").main([str(rebuilt), "--name", "probe", "--profile", "smoke",
+    assert _script("probe_pipeline").main([str(rebuilt), "--name", "probe", "--profile", "smoke", "--per-task", "2",
                                            "--output-dir", str(tmp_path / "probe")]) == 0
     probed = json.loads((tmp_path / "probe" / "results" / "probe.json").read_text())["metrics"]
     assert set(probed) == {"validation", "shape_word_pixel_change", "prompt_sensitivity"}
+    assert probed["validation"]["per_task"] == 2
     assert [row["sigma"] for row in probed["prompt_sensitivity"]] == [0.9, 0.7, 0.5, 0.3]
     assert {p.name for p in (tmp_path / "probe" / "figures").glob("*.png")} == {
         "probe_samples.png", "probe_shape_words.png", "probe_prompt_sensitivity.png"}
