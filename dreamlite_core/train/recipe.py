@@ -114,8 +114,10 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "note": "1,482 s; single object 0.17 (4 of 24), colours 0.25, the composed tasks 0 (10 of 144, chance 0.07); "
              "shape word's share 0.30 / 0.29 / 0.25 / 0.24, the highest of any mix (default mix 0.17 at s = 0.7, "
              "single-task 0.42), and 'square' against 'circle' 4.3 of 255 (the default mix 1.6): the shape word is "
-             "kept, and validation GenEval stays at the curriculum's 10 of 144, at chance. On 48 other validation "
-             "single-object items it scores 0.35 (17 of 48): 24 items per task are a noisy measure"},
+             "kept, and validation GenEval stays at the curriculum's 10 of 144, at chance. On 48 validation items per "
+             "task (probe_pipeline.py --per-task 48; chance 0.066): 0.10, single object 0.27, colours 0.29, against "
+             "0.06 for the default mix at 333k (0.17, 0.17), 0.08 for the 2000 + 600 curriculum (0.27, 0.19) and "
+             "0.18 for single-task data (0.56, 0.50)"},
     {"choice": "same single-task stage 1, U-Net built directly from its config (not pruned from the parent)",
      "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 166.0, "samples_seen": 64000,
      "score": 0.007,
