@@ -157,6 +157,11 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "note": "293 s; validation loss (unweighted) 0.250; single object 0.17 (4 of 24), colours 0.08; shape word's "
              "share 0.23 / 0.20 / 0.18 / 0.19, colour word's 0.81 / 0.56 / 0.44 / 0.41: the colour word gains "
              "again, the shape word no more than at 5x, and 0, 2 and 4 of 24 single objects are within noise"},
+    {"choice": "sampling settings on the heavy-mix stage 1 above (288 validation GenEval items, 48 per task)",
+     "where": "2-core CPU (AMD EPYC), 1 thread", "samples_per_s": None, "samples_seen": 332800, "score": 0.101,
+     "note": "guidance 1.5 / 2.5 / 4.0: 0.094 / 0.101 / 0.115; the sampler's shift 1.0 / 1.57 (the dynamic "
+             "default at 8x8) / 3.0: 0.090 / 0.101 / 0.111; 56 steps instead of 28: 0.101, item for item the same "
+             "(scratch script over stages._generate_all; chance 0.066): sampling is not what holds the score down"},
     {"choice": "single-task stage 1, 2000 x 32, with the text projection's Linear frozen at its initialisation",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 234.0, "samples_seen": 64000, "score": 0.021,
      "note": "284 s (a scratch run through train_loop's trainable= hook). Why: training shrinks how much the "
