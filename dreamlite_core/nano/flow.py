@@ -47,8 +47,9 @@ def object_cell_weights(latents, object_weight: float, threshold: float = 0.5):
     x0 = latents.float()
     background = x0.flatten(2).median(dim=2).values[:, :, None, None]
     distance = (x0 - background).pow(2).mean(dim=1, keepdim=True).sqrt()
-    return 1.0 + float(object_weight) * (distance > threshold).to(x0.dtype) if object_weight else torch.ones_like(
-        distance)
+    if not object_weight:
+        return torch.ones_like(distance)
+    return 1.0 + float(object_weight) * (distance > threshold).to(x0.dtype)
 
 
 def flow_matching_loss(model_pred_packed, latents, noise, weights=None, cell_weights=None):
