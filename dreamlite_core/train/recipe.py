@@ -257,6 +257,12 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "bar (total count 0.49, resize 0.47); 69 detections lost or altered, 43 scenes with fewer, 46 small "
              "solid stars "
              "(--dpg-weight 6): more dense scenes help DPG a little and do not meet the bar"},
+    {"choice": "same, VAE width 48 instead of 32 (910k parameters), 7,500 steps x 32 in one cycle",
+     "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 240000, "score": None,
+     "note": "707 s; 40.7 dB; oracle through it: GenEval 0.92, DPG 0.82, ImgEdit 0.88, GEdit 0.83; 22 rows under the "
+             "bar (worst: GEdit's ps_human group, the 4 resize edits, 0.40); 54 small solid stars lost "
+             "(vae_variants.py w48 --width 48 --dpg-weight 6 --steps 7500): at equal steps the wider VAE is no "
+             "better, so a x4 VAE that meets the bar needs more training, not just more width"},
     {"choice": "stage 1 at peak learning rate 4e-3 (default 2e-3), 1000 steps x 32",
      "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 52.0, "samples_seen": 32000, "score": 0.010,
      "note": "620 s; validation loss 1.375 (unstable; 0.384 at 2e-3); SDEdit 0.67 / 0.19 / 0.02"},
