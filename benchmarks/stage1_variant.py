@@ -4,17 +4,18 @@
         --set 'task_weights={single_object = 1.0, colors = 1.0, two_object = 0.0, counting = 0.0, position = 0.0,
                              color_attr = 0.0, dpg = 0.0}' [--profile default] [--threads 2] [--no-probe]
     python benchmarks/stage1_variant.py NAME --parent runs/default/artifacts/stage1-<hash> --set ...  # a curriculum
-    python benchmarks/stage1_variant.py NAME --set 'attention_layout="lowest_direct"' \
+    python benchmarks/stage1_variant.py NAME --set 'attention_layout="lowest_direct"' \\
         --set 'block_out_channels=[64, 64, 128]'   # wider than the pruning parent: built directly
     python benchmarks/stage1_variant.py NAME --set object_weight=4   # the loss weighted on object cells (ours)
 
 ``--set KEY=VALUE`` overrides one ``[<profile>.train]`` setting, including those the profile leaves at their default
-such as ``task_weights`` (VALUE is read as TOML: numbers, lists, inline tables; unknown keys are refused). ``stage1_steps`` is the number of steps. With ``--parent``, the U-Net starts from that
-stage artifact's weights (a second phase on another task mix) instead of a fresh initialisation. The stage is the
-same cached ``run.artifact`` that notebook 04 builds, keyed by its settings, under ``runs/<profile>/artifacts/``; its
-VAE and datasets are the profile's (built first when missing). Then ``benchmarks/probe_pipeline.py`` scores it on the
-VALIDATION split (mini-GenEval, the shape-word grid, the prompt-sensitivity table) into ``--output-dir``
-(default ``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``.
+such as ``task_weights`` (VALUE is read as TOML: numbers, lists, inline tables; unknown keys are refused).
+``stage1_steps`` is the number of steps. With ``--parent``, the U-Net starts from that stage artifact's weights (a
+second phase on another task mix) instead of a fresh initialisation. The stage is the same cached ``run.artifact``
+that notebook 04 builds, keyed by its settings, under ``runs/<profile>/artifacts/``; its VAE and datasets are the
+profile's (built first when missing). Then ``benchmarks/probe_pipeline.py`` scores it on the VALIDATION split
+(mini-GenEval, the shape-word grid, the prompt-sensitivity table) into ``--output-dir`` (default
+``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``.
 
 Implements: the experiments of notebook 04's recipe table as one command, so that each row can be rerun.
 """
@@ -74,15 +75,11 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     run = Run(f"stage1_variant_{args.name}", profile=args.profile, seed=args.seed, root=args.root,
               output_dir=args.output_dir or Path("runs") / args.profile / "variants" / args.name)
-    import dataclasses
-
-    section = dict(run.section("train"))
-    known = {f.name for f in dataclasses.fields(stages.TrainSettings)}  # the profile's keys and the defaulted ones
-    for key, value in args.overrides:
-        if key not in known:
-            parser.error(f"--set {key}: no such [train] setting; settings: {', '.join(sorted(known))}")
-        section[key] = value
-    settings = stages.TrainSettings.from_profile(section)
+    section = {**run.section("train"), **dict(args.overrides)}
+    try:  # any TrainSettings field, also those the profile leaves at their default; unknown keys are refused
+        settings = stages.TrainSettings.from_profile(section)
+    except ValueError as err:
+        parser.error(f"--set: {err}")
     if args.parent is not None and not (args.parent / stages.PIPELINE_DIR / "unet").is_dir():
         parser.error(f"--parent {args.parent} is not a stage artifact (no {stages.PIPELINE_DIR}/unet inside)")
     start = time.perf_counter()

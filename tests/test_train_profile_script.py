@@ -55,10 +55,12 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
 
     # the rebuilt stage is probed like notebook 04's model
     assert _script("probe_pipeline").main([str(rebuilt), "--name", "probe", "--profile", "smoke", "--per-task", "2",
+                                           "--guidance-scale", "3.5", "--num-inference-steps", "3",
                                            "--output-dir", str(tmp_path / "probe")]) == 0
     probed = json.loads((tmp_path / "probe" / "results" / "probe.json").read_text())["metrics"]
     assert set(probed) == {"validation", "shape_word_pixel_change", "prompt_sensitivity"}
-    assert probed["validation"]["per_task"] == 2
+    assert {k: probed["validation"][k] for k in ("per_task", "guidance_scale", "num_inference_steps")} == {
+        "per_task": 2, "guidance_scale": 3.5, "num_inference_steps": 3}
     assert [row["sigma"] for row in probed["prompt_sensitivity"]] == [0.9, 0.7, 0.5, 0.3]
     assert {p.name for p in (tmp_path / "probe" / "figures").glob("*.png")} == {
         "probe_samples.png", "probe_shape_words.png", "probe_prompt_sensitivity.png"}
@@ -79,28 +81,27 @@ def test_stage1_variant_overrides_settings_and_chains_a_curriculum(tmp_path):
         with pytest.raises(argparse.ArgumentTypeError):
             script.parse_override(bad)
     root = tmp_path / "root"
+    artifacts = root / "runs" / "smoke" / "artifacts"
     common = ["--profile", "smoke", "--root", str(root), "--no-probe", "--set", "batch_size=4"]
     with pytest.raises(SystemExit):  # an unknown key is refused before anything trains
         script.main(["bad", *common, "--set", "batch_sise=4"])
-    assert not (root / "runs" / "smoke" / "artifacts").exists()
+    assert not artifacts.exists()
 
     words_only = "task_weights={single_object = 1.0, colors = 1.0, two_object = 0.0, counting = 0.0, position = 0.0, " \
                  "color_attr = 0.0, dpg = 0.0}"  # a setting the profile leaves at its default
     assert script.main(["words", *common, "--set", "stage1_steps=2", "--set", words_only]) == 0
-    words_data = [p for p in (root / "runs" / "smoke" / "artifacts").iterdir() if p.name.startswith("t2i_data-")]
+    words_data = [p for p in artifacts.iterdir() if p.name.startswith("t2i_data-")]
     assert any(set(json.loads((p / "items.json").read_text())["tasks"]) == {"single_object", "colors"}
                for p in words_data)
-    (first,) = [p for p in (root / "runs" / "smoke" / "artifacts").iterdir() if p.name.startswith("stage1-")]
+    (first,) = [p for p in artifacts.iterdir() if p.name.startswith("stage1-")]
     assert stages.stage_summary(first)["steps"] == 2 and stages.stage_summary(first)["parent"] is None
     assert script.main(["then_all", *common, "--set", "stage1_steps=3", "--parent", str(first)]) == 0
-    second = [p for p in (root / "runs" / "smoke" / "artifacts").iterdir() if p.name.startswith("stage1-")
-              and p != first]
+    second = [p for p in artifacts.iterdir() if p.name.startswith("stage1-") and p != first]
     assert len(second) == 1
     assert stages.stage_summary(second[0])["steps"] == 3 and stages.stage_summary(second[0])["parent"] == first.name
     with pytest.raises(SystemExit):
         script.main(["orphan", *common, "--parent", str(tmp_path)])
     # --train-seed: another U-Net initialisation and batch draw on the same data (no dataset or VAE is rebuilt)
-    artifacts = root / "runs" / "smoke" / "artifacts"
     before = {p.name for p in artifacts.iterdir()}
     assert script.main(["words_seed1", *common, "--set", "stage1_steps=2", "--set", words_only, "--train-seed",
                         "1"]) == 0

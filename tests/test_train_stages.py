@@ -8,10 +8,10 @@ import json
 import pytest
 import torch
 
+from dreamlite_core.nano import flow_matching_loss, object_cell_weights
 from dreamlite_core.repro import Run
 from dreamlite_core.train import stages
 from dreamlite_core.train.data import gather_text, t2i_dataset
-from dreamlite_core.nano import flow_matching_loss, object_cell_weights
 from dreamlite_core.train.objective import InContextObjective, ObjectiveConfig
 
 from dreamlite_core.repro import profile_section  # noqa: E402
@@ -143,9 +143,9 @@ def test_object_weight_reweights_the_training_loss_and_leaves_validation_unweigh
     expected = flow_matching_loss(torch.zeros(8, *batch["latents"].shape[1:-1], 2 * batch["latents"].shape[-1]),
                                   batch["latents"], batch["noise"],
                                   cell_weights=object_cell_weights(batch["latents"], 4.0))
-    assert float(train.loss(ZeroVelocity(), batch, None)) == pytest.approx(float(expected))
-    assert float(train.loss(ZeroVelocity(), batch, None)) != pytest.approx(float(plain.loss(ZeroVelocity(), batch,
-                                                                                               None)))
+    weighted = float(train.loss(ZeroVelocity(), batch, None))
+    assert weighted == pytest.approx(float(expected))
+    assert weighted != pytest.approx(float(plain.loss(ZeroVelocity(), batch, None)))
 
 
 def test_stages_chain_each_from_the_previous_and_find_the_stage3_pipeline(tiny_run, monkeypatch):

@@ -45,10 +45,10 @@ def object_cell_weights(latents, object_weight: float, threshold: float = 0.5):
     import torch
 
     x0 = latents.float()
+    if not object_weight:
+        return torch.ones_like(x0[:, :1])
     background = x0.flatten(2).median(dim=2).values[:, :, None, None]
     distance = (x0 - background).pow(2).mean(dim=1, keepdim=True).sqrt()
-    if not object_weight:
-        return torch.ones_like(distance)
     return 1.0 + float(object_weight) * (distance > threshold).to(x0.dtype)
 
 
