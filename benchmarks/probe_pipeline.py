@@ -39,6 +39,9 @@ def main(argv=None) -> int:
     parser.add_argument("--per-task", type=int, default=None,
                         help="validation GenEval items per task (default: the profile's ablation_eval_per_task; "
                              "24 items per task separate runs only by several items, two training seeds differ by 3)")
+    parser.add_argument("--guidance-scale", type=float, default=None, help="default: the profile's guidance_scale")
+    parser.add_argument("--num-inference-steps", type=int, default=None,
+                        help="sampler steps (default: the profile's num_inference_steps)")
     parser.add_argument("--output-dir", type=Path, default=REPO_ROOT, help="where figures/ and results/ go")
     args = parser.parse_args(argv)
 
@@ -57,8 +60,12 @@ def main(argv=None) -> int:
     pipe = stages.load_pipeline(args.artifact, run.device)
 
     per_task = args.per_task or settings.ablation_eval_per_task
-    ev = stages.evaluate_pipeline(pipe, settings, "validation", args.seed, benchmarks=("geneval",), per_task=per_task)
-    validation = {**stages.headline_scores(ev), "per_task": per_task}
+    guidance = settings.guidance_scale if args.guidance_scale is None else args.guidance_scale
+    steps = args.num_inference_steps or settings.num_inference_steps
+    ev = stages.evaluate_pipeline(pipe, settings, "validation", args.seed, benchmarks=("geneval",), per_task=per_task,
+                                  guidance_scale=guidance, num_inference_steps=steps)
+    validation = {**stages.headline_scores(ev), "per_task": per_task, "guidance_scale": guidance,
+                  "num_inference_steps": steps}
     print("validation", validation, flush=True)
 
     # fixed prompts, two per GenEval task, from the validation split and from the held-out test split, each sample
@@ -66,14 +73,14 @@ def main(argv=None) -> int:
     panels, titles = [], []
     for split in ("validation", "test"):
         items = stages.eval_items(split, 2, 0, args.seed)[0]
-        samples = stages._generate_all(pipe, [it.prompt for it in items], settings, args.seed)
+        samples = stages._generate_all(pipe, [it.prompt for it in items], settings, args.seed, guidance, steps)
         for item, sample in zip(items, samples):
             panels += [sample, render_scene(item.scene, size=pipe.resolution)]
             titles += [f"[{split}] {item.prompt}", "ground truth"]
     run.figure(report.sample_grid(np.stack(panels), titles, ncols=8, size="tall"), f"{args.name}_samples")
 
-    grid = probes.word_grid(pipe, SHAPES_TEMPLATE, SHAPES, n=4, seed=args.seed,
-                            num_inference_steps=settings.num_inference_steps, guidance_scale=settings.guidance_scale)
+    grid = probes.word_grid(pipe, SHAPES_TEMPLATE, SHAPES, n=4, seed=args.seed, num_inference_steps=steps,
+                            guidance_scale=guidance)
     run.figure(report.plot_word_grid(grid, SHAPES_TEMPLATE), f"{args.name}_shape_words")
     pixel_change = probes.word_grid_change(grid)
     print("pixel change against", SHAPES[0], {w: round(v, 1) for w, v in pixel_change.items()}, flush=True)

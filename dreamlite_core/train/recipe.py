@@ -165,9 +165,10 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "is heard more, the benchmark does not move. Not adopted"},
     {"choice": "sampling settings on the heavy-mix stage 1 above (288 validation GenEval items, 48 per task)",
      "where": "2-core CPU (AMD EPYC), 1 thread", "samples_per_s": None, "samples_seen": 332800, "score": 0.101,
-     "note": "guidance 1.5 / 2.5 / 4.0: 0.094 / 0.101 / 0.115; the sampler's shift 1.0 / 1.57 (the dynamic "
-             "default at 8x8) / 3.0: 0.090 / 0.101 / 0.111; 56 steps instead of 28: 0.101, item for item the same "
-             "(scratch script over stages._generate_all; chance 0.066): sampling is not what holds the score down"},
+     "note": "guidance 1.5 / 2.5 / 4.0: 0.094 / 0.101 / 0.115; 56 steps instead of 28: 0.101, item for item the "
+             "same (probe_pipeline.py --guidance-scale / --num-inference-steps; results/stage1_mixes_333k.json); "
+             "the sampler's shift 1.0 / 1.57 (the dynamic default at 8x8) / 3.0: 0.090 / 0.101 / 0.111 (a scratch "
+             "script that fixed mu); chance 0.066: sampling is not what holds the score down"},
     {"choice": "single-task stage 1, 2000 x 32, with the text projection's Linear frozen at its initialisation",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 234.0, "samples_seen": 64000, "score": 0.021,
      "note": "284 s (a scratch run through train_loop's trainable= hook). Why: training shrinks how much the "
