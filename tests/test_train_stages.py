@@ -196,7 +196,7 @@ def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
         other = stages.TrainSettings(**dict([free]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) == key, free
     for bound in {"learning_rate": 1e-3, "batch_size": 64, "attention_layout": "all", "ema_decay": 0.9,
-                  "object_weight": 4.0}.items():
+                  "object_weight": 4.0, "full_convolutions": True}.items():
         other = stages.TrainSettings(**dict([bound]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) != key, bound
     assert stages.stage_config(base, "stage1", 0.0, 11, 0, None, ["t2i_data-x"]) != key
@@ -227,6 +227,21 @@ def test_lowest_direct_is_the_papers_layout_built_without_pruning_so_any_width_w
     with pytest.raises(ValueError):
         stages.build_unet(wide, "lowest", 0)
     assert stages.build_unet(wide, "lowest_direct", 0).conv_in.out_channels == 32
+
+
+def test_full_convolutions_swap_the_separable_res_blocks_for_plain_3x3_ones(tiny_run):
+    settings = stages.settings_for(tiny_run)
+    full = stages.TrainSettings(**{**settings.to_dict(), "full_convolutions": True})
+    sep_nano, full_nano = stages.nano_config_for(tiny_run, settings), stages.nano_config_for(tiny_run, full)
+    assert sep_nano.use_sep_conv and not full_nano.use_sep_conv
+    assert sep_nano.replace(use_sep_conv=False) == full_nano  # nothing else changes
+    kernels = {}
+    for name, nano in (("sep", sep_nano), ("full", full_nano)):
+        unet = stages.build_unet(nano, settings.attention_layout, 0)  # the pruning path takes either kind
+        conv = [m for n, m in unet.named_modules() if n.startswith("down_blocks.0.resnets.0") and
+                isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3)]
+        kernels[name] = {(m.groups == m.in_channels) for m in conv}
+    assert kernels == {"sep": {True}, "full": {False}}  # depthwise 3x3 against dense 3x3
 
 
 def test_equal_compute_ablation_splits_steps_like_the_stages():

@@ -73,6 +73,7 @@ class TrainSettings:
     transformer_layers_per_block: list = field(default_factory=lambda: [1, 1, 1])
     cross_attention_dim: int = 128
     attention_layout: str = "lowest"
+    full_convolutions: bool = False   # True: full 3x3 res-block convolutions, not the paper's separable ones (ours)
     # optimisation (shared by the stages)
     batch_size: int = 128
     learning_rate: float = 2e-3
@@ -165,7 +166,8 @@ def nano_config_for(run, settings: TrainSettings):
     return base.replace(block_out_channels=tuple(settings.block_out_channels),
                         attention_head_dim=tuple(settings.attention_head_dim),
                         transformer_layers_per_block=tuple(settings.transformer_layers_per_block),
-                        cross_attention_dim=int(settings.cross_attention_dim))
+                        cross_attention_dim=int(settings.cross_attention_dim),
+                        use_sep_conv=not settings.full_convolutions)
 
 
 def components(run, settings: TrainSettings | None = None, progress: bool = True) -> Components:
@@ -266,7 +268,7 @@ STAGE_KEY_FIELDS = ("block_out_channels", "attention_head_dim", "transformer_lay
                     "attention_layout", "batch_size", "learning_rate", "warmup_steps", "min_lr_ratio", "weight_decay",
                     "ema_decay", "sigma_scheme", "p_drop_text", "mixed_precision")
 #: Settings that change what a stage learns but enter its cache key only when non-zero (added later).
-OPTIONAL_KEY_FIELDS = ("object_weight",)
+OPTIONAL_KEY_FIELDS = ("object_weight", "full_convolutions")
 
 
 def stage_config(settings: TrainSettings, name: str, edit_fraction: float, steps: int, seed: int,
