@@ -7,9 +7,13 @@
     python benchmarks/stage1_variant.py NAME --set 'attention_layout="lowest_direct"' \\
         --set 'block_out_channels=[64, 64, 128]'   # wider than the pruning parent: built directly
     python benchmarks/stage1_variant.py NAME --set object_weight=4   # the loss weighted on object cells (ours)
+    python benchmarks/stage1_variant.py NAME --nano-set latent_channels=4 --nano-set 'vae_encoder_blocks=[0, 3]' \
+        --nano-set 'vae_decoder_blocks=[3, 1]'   # another VAE (here x2, 16x16x4 latents), trained and cached first
 
 ``--set KEY=VALUE`` overrides one ``[<profile>.train]`` setting, including those the profile leaves at their default
 such as ``task_weights`` (VALUE is read as TOML: numbers, lists, inline tables; unknown keys are refused).
+``--nano-set KEY=VALUE`` overrides one key of the profile's ``[<profile>.nano]`` section (the VAE: its factor follows
+from ``vae_encoder_blocks``); the VAE and the datasets encoded with it are then other cached artifacts.
 ``stage1_steps`` is the number of steps. With ``--parent``, the U-Net starts from that stage artifact's weights (a
 second phase on another task mix) instead of a fresh initialisation. The stage is the same cached ``run.artifact``
 that notebook 04 builds, keyed by its settings, under ``runs/<profile>/artifacts/``; its VAE and datasets are the
@@ -53,6 +57,8 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", default="default")
     parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
                         metavar="KEY=VALUE")
+    parser.add_argument("--nano-set", dest="nano_overrides", type=parse_override, action="append", default=[],
+                        metavar="KEY=VALUE", help="override a key of the profile's [nano] section (the VAE)")
     parser.add_argument("--parent", type=Path, default=None, help="a stage artifact to start from")
     parser.add_argument("--seed", type=int, default=0, help="the run's seed: data, VAE and probe items")
     parser.add_argument("--train-seed", type=int, default=None,
@@ -75,6 +81,14 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     run = Run(f"stage1_variant_{args.name}", profile=args.profile, seed=args.seed, root=args.root,
               output_dir=args.output_dir or Path("runs") / args.profile / "variants" / args.name)
+    nano_overrides = dict(args.nano_overrides)
+    unknown = sorted(set(nano_overrides) - set(run.section("nano")))
+    if unknown:
+        parser.error(f"--nano-set: unknown [{args.profile}.nano] keys {unknown}")
+    if nano_overrides:  # every reader of the run's [nano] section (VAE, datasets, U-Net config) sees the overrides
+        profile_section = run.section
+        run.section = lambda name: ({**profile_section(name), **nano_overrides} if name == "nano"
+                                    else profile_section(name))
     section = {**run.section("train"), **dict(args.overrides)}
     try:  # any TrainSettings field, also those the profile leaves at their default; unknown keys are refused
         settings = stages.TrainSettings.from_profile(section)
@@ -89,7 +103,8 @@ def main(argv=None) -> int:
     summary = stages.stage_summary(folder)
     print(json.dumps({"name": args.name, "artifact": str(folder), "train_seed": train_seed,
                       "wall_s": time.perf_counter() - start,
-                      "overrides": dict(args.overrides), "train_seconds": summary.get("train_seconds"),
+                      "overrides": dict(args.overrides), "nano_overrides": nano_overrides,
+                      "train_seconds": summary.get("train_seconds"),
                       "samples_per_s": summary.get("samples_per_s")}), flush=True)
     if args.no_probe:
         return 0

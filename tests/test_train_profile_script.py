@@ -108,3 +108,34 @@ def test_stage1_variant_overrides_settings_and_chains_a_curriculum(tmp_path):
     (new,) = {p.name for p in artifacts.iterdir()} - before
     assert new.startswith("stage1-") and json.loads((artifacts / new / "artifact_config.json").read_text())[
         "seed"] == 1
+
+
+def test_stage1_variant_nano_set_trains_on_another_vae(tmp_path):
+    import pytest
+
+    from dreamlite_core.train import stages
+
+    script = _script("stage1_variant")
+    root = tmp_path / "root"
+    artifacts = root / "runs" / "smoke" / "artifacts"
+    common = ["--profile", "smoke", "--root", str(root), "--no-probe", "--set", "batch_size=4", "--set",
+              "stage1_steps=1"]
+    with pytest.raises(SystemExit):  # an unknown [nano] key is refused before anything trains
+        script.main(["bad", *common, "--nano-set", "latent_chanels=8"])
+    assert not artifacts.exists()
+    # x2 with 8 channels: the VAE, the datasets and the U-Net all follow the overridden [nano] section
+    x2 = ["--nano-set", "latent_channels=8", "--nano-set", "vae_encoder_blocks=[0, 3]", "--nano-set",
+          "vae_decoder_blocks=[3, 1]"]
+    assert script.main(["x2", *common, *x2]) == 0
+    (vae,) = [p for p in artifacts.iterdir() if p.name.startswith("nano_vae-")]
+    assert json.loads((vae / "config.json").read_text())["latent_channels"] == 8
+    (stage,) = [p for p in artifacts.iterdir() if p.name.startswith("stage1-")]
+    unet = json.loads((stage / stages.PIPELINE_DIR / "unet" / "config.json").read_text())
+    assert (unet["in_channels"], unet["sample_size"]) == (8, 16)  # 32 px scenes at x2
+    data = json.loads(next(p for p in artifacts.iterdir() if p.name.startswith("t2i_data-")).joinpath(
+        "artifact_config.json").read_text())
+    assert data["vae"]  # keyed by the VAE it was encoded with
+    # the profile's own VAE in the same process is another artifact, not the memoised x2 one
+    assert script.main(["x4", *common]) == 0
+    assert len([p for p in artifacts.iterdir() if p.name.startswith("nano_vae-")]) == 2
+    assert len([p for p in artifacts.iterdir() if p.name.startswith("stage1-")]) == 2

@@ -172,11 +172,12 @@ def nano_config_for(run, settings: TrainSettings):
 
 def components(run, settings: TrainSettings | None = None, progress: bool = True) -> Components:
     """VAE (trained once, cached by the nano engineer's ``load_or_train_vae``), text encoder, and the cached
-    train / validation datasets. Memoised per (profile, seed) within a process."""
+    train / validation datasets. Memoised per (profile, seed, [nano] section, settings) within a process."""
     from ..nano import NanoTextEncoder, load_or_train_vae
 
     settings = settings or settings_for(run)
-    key = (run.profile, run.seed, json.dumps(settings.to_dict(), sort_keys=True))
+    key = (run.profile, run.seed, json.dumps(run.section("nano"), sort_keys=True),
+           json.dumps(settings.to_dict(), sort_keys=True))
     if key in _COMPONENTS:
         return _COMPONENTS[key]
     if settings.torch_threads:
