@@ -240,12 +240,40 @@ RECIPE_MEASUREMENTS: list[dict] = [
                "1000 steps x 32", "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 26.0,
      "samples_seen": 32000, "score": 0.031,
      "note": "VAE 270 s, 39.1 dB, oracle through it: GenEval 0.97, DPG 94.9, ImgEdit 4.77, GEdit 9.29 (the VAE bar "
-             "met in a third of the default VAE's time); but the U-Net on the 16x32 input trains 2.5x slower "
+             "met overall in a third of the default VAE's time; row by row, 8 of 35 rows stay under it: below); but the U-Net on the 16x32 input trains 2.5x slower "
              "(1,228 s) for the same score; SDEdit 0.64 / 0.25 / 0.06"},
     {"choice": "same, U-Net widths (16, 64, 128)", "where": "2-core CPU, 1 thread, 2 runs at once",
      "samples_per_s": 31.0, "samples_seen": 32000, "score": 0.052,
      "note": "1,036 s; 2.20M parameters; SDEdit 0.60 / 0.25 / 0.05: within noise of the 8x8 default at twice the "
              "time, not adopted"},
+    {"choice": "x2 VAE, 4 channels, at about the x4 U-Net's wall time: stage 1 at batch 32 x 1700, default widths "
+               "(stage1_variant.py --nano-set; results/stage1_x2_latents.json)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 44.0, "samples_seen": 54400,
+     "score": 0.045,
+     "note": "1,241 s; 2.41M parameters; 288 validation GenEval items (chance 19): 13, against 8 and 2 (training "
+             "seeds 0, 1) for the x4 default U-Net at batch 128 x 1200 (153,600 samples, 1,003 s beside another run); "
+             "single object 0.17, colours 0.08; shape word's share at s = 0.7 0.17 against 0.13-0.14"},
+    {"choice": "same, widths (16, 64, 128) built directly, batch 32 x 2000 (training seeds 0 and 1)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 53.0, "samples_seen": 64000,
+     "score": 0.0625,
+     "note": "1,242 s; 2.20M parameters; 18 and 16 of the 288 items (x4: 8 and 2; chance 19); single object 0.19 / "
+             "0.15, colours 0.19 / 0.17; shape word's share 0.19 / 0.19. Solid shapes where x4 draws ragged blobs, "
+             "triangles among them, but still at chance. At 2 threads and batch 32 it trains 92 samples/s against "
+             "x4's 215 (2.3x slower per sample): stages 1-3 at the default's steps would take about 40 of their 30 "
+             "minutes, so the default stays x4 until the steps are re-budgeted and a cold run measures it"},
+    {"choice": "the x2 4-channel VAE of those runs (the default's first cosine cycle: 2,500 steps x 32), scored by "
+               "benchmarks/vae_variants.py --vae",
+     "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 80000, "score": None,
+     "note": "119 s; 216,743 parameters; oracle through it as a share of each maximum: GenEval 0.96, DPG 0.93, "
+             "ImgEdit 0.94, GEdit 0.92; 8 of 35 rows under 0.90 (worst GEdit ps_human 0.72, counting 0.88); on 85 "
+             "dense validation scenes it loses 26 of 492 detections (x4 default: 95; results/vae_x2.json)"},
+    {"choice": "x2 4-channel VAE, one cosine cycle of 7,500 steps x 32 (vae_variants.py --channels 4 "
+               "--encoder-blocks 0,3 --decoder-blocks 3,1 --steps 7500)",
+     "where": "2-core CPU (AMD EPYC), 1 thread beside two training runs", "samples_per_s": None,
+     "samples_seen": 240000, "score": None,
+     "note": "746 s; oracle through it: GenEval 1.00, DPG 0.98, ImgEdit 0.98, GEdit 0.98 of each maximum; 34 of 35 "
+             "rows over the bar, the one under it mini-DPG's 'other' questions at 0.88; loses 10 of 492 dense-scene "
+             "detections (9 small solid stars). The x4 default at the same 7,500 steps leaves 19-22 rows under"},
     {"choice": "the default nano VAE (x4, 16 channels; 7,500 steps x 32 in three cosine cycles), scored by "
                "benchmarks/vae_variants.py --vae", "where": "2-core CPU (AMD EPYC)", "samples_per_s": None,
      "samples_seen": 240000, "score": None,
