@@ -132,10 +132,11 @@ def test_stage1_variant_nano_set_trains_on_another_vae(tmp_path):
     (stage,) = [p for p in artifacts.iterdir() if p.name.startswith("stage1-")]
     unet = json.loads((stage / stages.PIPELINE_DIR / "unet" / "config.json").read_text())
     assert (unet["in_channels"], unet["sample_size"]) == (8, 16)  # 32 px scenes at x2
-    data = json.loads(next(p for p in artifacts.iterdir() if p.name.startswith("t2i_data-")).joinpath(
-        "artifact_config.json").read_text())
-    assert data["vae"]  # keyed by the VAE it was encoded with
-    # the profile's own VAE in the same process is another artifact, not the memoised x2 one
+    kinds = ("nano_vae-", "t2i_data-", "edit_data-", "stage1-")
+    x2_built = {k: {p.name for p in artifacts.iterdir() if p.name.startswith(k)} for k in kinds}
+    # the profile's own VAE in the same process: a new VAE, new datasets (keyed by their VAE) and a new stage, not
+    # the memoised x2 ones
     assert script.main(["x4", *common]) == 0
-    assert len([p for p in artifacts.iterdir() if p.name.startswith("nano_vae-")]) == 2
-    assert len([p for p in artifacts.iterdir() if p.name.startswith("stage1-")]) == 2
+    for kind in kinds:
+        now = {p.name for p in artifacts.iterdir() if p.name.startswith(kind)}
+        assert x2_built[kind] < now and len(now) == 2 * len(x2_built[kind]), kind

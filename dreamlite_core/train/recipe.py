@@ -240,8 +240,9 @@ RECIPE_MEASUREMENTS: list[dict] = [
                "1000 steps x 32", "where": "2-core CPU, 1 thread, 2 runs at once", "samples_per_s": 26.0,
      "samples_seen": 32000, "score": 0.031,
      "note": "VAE 270 s, 39.1 dB, oracle through it: GenEval 0.97, DPG 94.9, ImgEdit 4.77, GEdit 9.29 (the VAE bar "
-             "met overall in a third of the default VAE's time; row by row, 8 of 35 rows stay under it: below); but the U-Net on the 16x32 input trains 2.5x slower "
-             "(1,228 s) for the same score; SDEdit 0.64 / 0.25 / 0.06"},
+             "met overall in a third of the default VAE's time; row by row, the same recipe leaves 8 of 35 rows under "
+             "it: below); but the U-Net on the 16x32 input trains 2.5x slower (1,228 s) for the same score; SDEdit "
+             "0.64 / 0.25 / 0.06"},
     {"choice": "same, U-Net widths (16, 64, 128)", "where": "2-core CPU, 1 thread, 2 runs at once",
      "samples_per_s": 31.0, "samples_seen": 32000, "score": 0.052,
      "note": "1,036 s; 2.20M parameters; SDEdit 0.60 / 0.25 / 0.05: within noise of the 8x8 default at twice the "
@@ -259,8 +260,8 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "note": "1,242 s; 2.20M parameters; 18 and 16 of the 288 items (x4: 8 and 2; chance 19); single object 0.19 / "
              "0.15, colours 0.19 / 0.17; shape word's share 0.19 / 0.19. Solid shapes where x4 draws ragged blobs, "
              "triangles among them, but still at chance. At 2 threads and batch 32 it trains 92 samples/s against "
-             "x4's 215 (2.3x slower per sample): stages 1-3 at the default's steps would take about 40 of their 30 "
-             "minutes, so the default stays x4 until the steps are re-budgeted and a cold run measures it"},
+             "x4's 215 (2.3x slower per sample): stages 1-3 at the default's steps would take about 40 minutes against "
+             "their budget of 30, so the default stays x4 until the steps are re-budgeted and a cold run measures it"},
     {"choice": "the x2 4-channel VAE of those runs (the default's first cosine cycle: 2,500 steps x 32), scored by "
                "benchmarks/vae_variants.py --vae",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 80000, "score": None,
