@@ -19,7 +19,9 @@ second phase on another task mix) instead of a fresh initialisation. The stage i
 that notebook 04 builds, keyed by its settings, under ``runs/<profile>/artifacts/``; its VAE and datasets are the
 profile's (built first when missing). Then ``benchmarks/probe_pipeline.py`` scores it on the VALIDATION split
 (mini-GenEval, the shape-word grid, the prompt-sensitivity table) into ``--output-dir`` (default
-``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``.
+``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``. ``--throughput-only`` trains nothing: it
+prints the variant U-Net's training samples per second at its batch size on this machine
+(``diagnostics.unet_training_throughput``, the speed column of the recipe table) and exits.
 
 Implements: the experiments of notebook 04's recipe table as one command, so that each row can be rerun.
 """
@@ -66,6 +68,8 @@ def main(argv=None) -> int:
                              "the same data and probe items measures the spread between training runs")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--no-probe", action="store_true")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="print the U-Net's training samples/s at the variant's batch size and exit")
     parser.add_argument("--probe-per-task", type=int, default=None, help="the probe's GenEval items per task")
     parser.add_argument("--output-dir", type=Path, default=None)
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="where runs/<profile>/ lives (default: repo)")
@@ -96,6 +100,16 @@ def main(argv=None) -> int:
         parser.error(f"--set: {err}")
     if args.parent is not None and not (args.parent / stages.PIPELINE_DIR / "unet").is_dir():
         parser.error(f"--parent {args.parent} is not a stage artifact (no {stages.PIPELINE_DIR}/unet inside)")
+    if args.throughput_only:
+        from dreamlite_core.nano.diagnostics import unet_training_throughput
+
+        nano = stages.nano_config_for(run, settings)
+        unet = stages.build_unet(nano, settings.attention_layout, args.seed)
+        speed = unet_training_throughput(unet, batch=settings.batch_size, steps=10, latent_size=nano.latent_size,
+                                         resolution=nano.resolution)
+        print(json.dumps({"name": args.name, "params": sum(p.numel() for p in unet.parameters()),
+                          "latent": [nano.latent_channels, nano.latent_size, nano.latent_size], **speed}), flush=True)
+        return 0
     start = time.perf_counter()
     train_seed = args.seed if args.train_seed is None else args.train_seed
     folder = stages.train_stage(run, "stage1", 0.0, settings.stage1_steps, train_seed, parent=args.parent,

@@ -140,3 +140,14 @@ def test_stage1_variant_nano_set_trains_on_another_vae(tmp_path):
     for kind in kinds:
         now = {p.name for p in artifacts.iterdir() if p.name.startswith(kind)}
         assert x2_built[kind] < now and len(now) == 2 * len(x2_built[kind]), kind
+
+
+def test_stage1_variant_throughput_only_times_the_variant_unet_and_trains_nothing(tmp_path, capsys):
+    script = _script("stage1_variant")
+    root = tmp_path / "root"
+    args = ["x2", "--profile", "smoke", "--root", str(root), "--set", "batch_size=2", "--nano-set",
+            "latent_channels=8", "--nano-set", "vae_encoder_blocks=[0, 3]", "--throughput-only"]
+    assert script.main(args) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["latent"] == [8, 16, 16] and line["batch"] == 2 and line["samples_per_s"] > 0
+    assert not (root / "runs" / "smoke" / "artifacts").exists()  # no VAE, data or stage was built

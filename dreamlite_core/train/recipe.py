@@ -259,9 +259,10 @@ RECIPE_MEASUREMENTS: list[dict] = [
      "score": 0.0625,
      "note": "1,242 s; 2.20M parameters; 18 and 16 of the 288 items (x4: 8 and 2; chance 19); single object 0.19 / "
              "0.15, colours 0.19 / 0.17; shape word's share 0.19 / 0.19. Solid shapes where x4 draws ragged blobs, "
-             "triangles among them, but still at chance. At 2 threads and batch 32 it trains 92 samples/s against "
-             "x4's 215 (2.3x slower per sample): stages 1-3 at the default's steps would take about 40 minutes against "
-             "their budget of 30, so the default stays x4 until the steps are re-budgeted and a cold run measures it"},
+             "triangles among them, but still at chance. At 2 threads and batch 32 it trains 82-88 samples/s against "
+             "x4's 162-183 (stage1_variant.py --throughput-only; about 2x slower per sample): stages 1-3 at the "
+             "default's steps would take about 35 minutes against their budget of 30, so the default stays x4 until "
+             "the steps are re-budgeted and a cold run measures it"},
     {"choice": "the x2 4-channel VAE of those runs (the default's first cosine cycle: 2,500 steps x 32), scored by "
                "benchmarks/vae_variants.py --vae",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 80000, "score": None,
