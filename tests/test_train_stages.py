@@ -188,6 +188,18 @@ def test_changing_stage3_only_retrains_stage3(tiny_run, monkeypatch):
     assert [p.name for p in tiny_run.artifacts_dir.glob("stage2-*")] == [a2.name]
 
 
+def test_logit_mean_shifts_the_training_noise_levels_and_leaves_validation_centred(tiny_run):
+    settings = stages.TrainSettings(**{**stages.settings_for(tiny_run).to_dict(), "logit_mean": 1.5})
+    comp = stages.components(tiny_run, settings, progress=False)
+    train, val = stages._objective(comp, settings, 0.0), stages._objective(comp, settings, 0.0, validation=True)
+    assert train.config.logit_mean == 1.5 and val.config.logit_mean == 0.0
+    s_train = train.sample_batch(512, torch.Generator().manual_seed(0))["sigmas"]
+    s_val = val.sample_batch(512, torch.Generator().manual_seed(0))["sigmas"]
+    # s = sigmoid(n), n ~ N(mean, 1): the median moves from 0.5 to sigmoid(1.5) = 0.82
+    assert float(s_val.median()) == pytest.approx(0.5, abs=0.05)
+    assert float(s_train.median()) == pytest.approx(0.82, abs=0.04)
+
+
 def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
     base = stages.TrainSettings()
     key = stages.stage_config(base, "stage1", 0.0, 10, 0, None, ["t2i_data-x"])
@@ -196,7 +208,7 @@ def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
         other = stages.TrainSettings(**dict([free]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) == key, free
     for bound in {"learning_rate": 1e-3, "batch_size": 64, "attention_layout": "all", "ema_decay": 0.9,
-                  "object_weight": 4.0, "full_convolutions": True}.items():
+                  "object_weight": 4.0, "full_convolutions": True, "logit_mean": 1.0}.items():
         other = stages.TrainSettings(**dict([bound]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) != key, bound
     assert stages.stage_config(base, "stage1", 0.0, 11, 0, None, ["t2i_data-x"]) != key

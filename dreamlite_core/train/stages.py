@@ -82,6 +82,7 @@ class TrainSettings:
     weight_decay: float = 0.01
     ema_decay: float = 0.999
     sigma_scheme: str = "logit_normal"
+    logit_mean: float = 0.0           # logit-normal centre: > 0 trains more at high noise (SD3's shifted density)
     p_drop_text: float = 0.1
     object_weight: float = 0.0        # > 0: object cells weigh 1 + this in the training loss (ours, not the paper's)
     stage1_steps: int = 2000
@@ -230,9 +231,11 @@ def _loop_config(settings: TrainSettings, steps: int, seed: int, description: st
 
 
 def _objective(comp: Components, settings: TrainSettings, edit_fraction: float, validation: bool = False):
-    # the validation loss stays the paper's unweighted loss, so that runs with and without object_weight compare
+    # the validation loss stays the unweighted loss at centred noise levels, so that runs with and without
+    # object_weight or logit_mean compare
     cfg = ObjectiveConfig(edit_fraction=edit_fraction, p_drop_text=settings.p_drop_text,
-                          sigma_scheme=settings.sigma_scheme, resolution=comp.nano.resolution,
+                          sigma_scheme=settings.sigma_scheme, logit_mean=0.0 if validation else settings.logit_mean,
+                          resolution=comp.nano.resolution,
                           object_weight=0.0 if validation else settings.object_weight)
     if validation:
         return InContextObjective(cfg, comp.validation_t2i, comp.validation_edits)
@@ -269,7 +272,7 @@ STAGE_KEY_FIELDS = ("block_out_channels", "attention_head_dim", "transformer_lay
                     "attention_layout", "batch_size", "learning_rate", "warmup_steps", "min_lr_ratio", "weight_decay",
                     "ema_decay", "sigma_scheme", "p_drop_text", "mixed_precision")
 #: Settings that change what a stage learns but enter its cache key only when non-zero (added later).
-OPTIONAL_KEY_FIELDS = ("object_weight", "full_convolutions")
+OPTIONAL_KEY_FIELDS = ("object_weight", "full_convolutions", "logit_mean")
 
 
 def stage_config(settings: TrainSettings, name: str, edit_fraction: float, steps: int, seed: int,
