@@ -9,6 +9,7 @@
     python benchmarks/stage1_variant.py NAME --set object_weight=4   # the loss weighted on object cells (ours)
     python benchmarks/stage1_variant.py NAME --nano-set latent_channels=4 --nano-set 'vae_encoder_blocks=[0, 3]' \
         --nano-set 'vae_decoder_blocks=[3, 1]'   # another VAE (here x2, 16x16x4 latents), trained and cached first
+    python benchmarks/stage1_variant.py NAME --nano-set 'vae_encoder_blocks=[1, 3, 3]' --vae-only  # that VAE only
 
 ``--set KEY=VALUE`` overrides one ``[<profile>.train]`` setting, including those the profile leaves at their default
 such as ``task_weights`` (VALUE is read as TOML: numbers, lists, inline tables; unknown keys are refused).
@@ -19,7 +20,9 @@ second phase on another task mix) instead of a fresh initialisation. The stage i
 that notebook 04 builds, keyed by its settings, under ``runs/<profile>/artifacts/``; its VAE and datasets are the
 profile's (built first when missing). Then ``benchmarks/probe_pipeline.py`` scores it on the VALIDATION split
 (mini-GenEval, the shape-word grid, the prompt-sensitivity table) into ``--output-dir`` (default
-``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``. ``--throughput-only`` trains nothing: it
+``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``. ``--vae-only`` trains (or loads) only the variant's VAE, on the
+profile's own schedule (cosine cycles and warm restarts), and prints its folder for ``vae_variants.py --vae``.
+``--throughput-only`` trains nothing: it
 prints the variant U-Net's training samples per second at its batch size on this machine
 (``diagnostics.unet_training_throughput``, the speed column of the recipe table) and exits.
 
@@ -70,6 +73,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-probe", action="store_true")
     parser.add_argument("--throughput-only", action="store_true",
                         help="print the U-Net's training samples/s at the variant's batch size and exit")
+    parser.add_argument("--vae-only", action="store_true",
+                        help="train (or load) the variant's VAE on the profile's own schedule, print its folder and "
+                             "metrics, and exit (score it with benchmarks/vae_variants.py --vae)")
     parser.add_argument("--probe-per-task", type=int, default=None, help="the probe's GenEval items per task")
     parser.add_argument("--output-dir", type=Path, default=None)
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="where runs/<profile>/ lives (default: repo)")
@@ -100,6 +106,15 @@ def main(argv=None) -> int:
         parser.error(f"--set: {err}")
     if args.parent is not None and not (args.parent / stages.PIPELINE_DIR / "unet").is_dir():
         parser.error(f"--parent {args.parent} is not a stage artifact (no {stages.PIPELINE_DIR}/unet inside)")
+    if args.vae_only:
+        from dreamlite_core.nano.vae import nano_vae_artifact, vae_metrics
+
+        start = time.perf_counter()
+        vae_folder = nano_vae_artifact(run, run.section("nano"), progress=args.progress)
+        metrics = {k: v for k, v in vae_metrics(vae_folder).items() if not k.endswith("_history")}
+        print(json.dumps({"name": args.name, "vae": str(vae_folder), "wall_s": time.perf_counter() - start,
+                          "nano_overrides": nano_overrides, **metrics}), flush=True)
+        return 0
     if args.throughput_only:
         from dreamlite_core.nano.diagnostics import unet_training_throughput
 

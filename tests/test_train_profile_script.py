@@ -151,3 +151,16 @@ def test_stage1_variant_throughput_only_times_the_variant_unet_and_trains_nothin
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["latent"] == [8, 16, 16] and line["batch"] == 2 and line["samples_per_s"] > 0
     assert not (root / "runs" / "smoke" / "artifacts").exists()  # no VAE, data or stage was built
+
+
+def test_stage1_variant_vae_only_trains_the_variant_vae_and_nothing_else(tmp_path, capsys):
+    script = _script("stage1_variant")
+    root = tmp_path / "root"
+    args = ["enc1", "--profile", "smoke", "--root", str(root), "--nano-set", "vae_encoder_blocks=[1, 3, 3]",
+            "--nano-set", "vae_steps=2", "--vae-only"]
+    assert script.main(args) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    artifacts = root / "runs" / "smoke" / "artifacts"
+    assert [p.name for p in artifacts.iterdir()] == [Path(line["vae"]).name]  # no datasets, no stage
+    assert json.loads((Path(line["vae"]) / "config.json").read_text())["num_encoder_blocks"] == [1, 3, 3]
+    assert line["steps_done"] == 2 and "loss_history" not in line
