@@ -7,6 +7,7 @@
     python benchmarks/stage1_variant.py NAME --set 'attention_layout="lowest_direct"' \\
         --set 'block_out_channels=[64, 64, 128]'   # wider than the pruning parent: built directly
     python benchmarks/stage1_variant.py NAME --set object_weight=4   # the loss weighted on object cells (ours)
+    python benchmarks/stage1_variant.py NAME --set logit_mean=1.0    # more training at high noise levels
     python benchmarks/stage1_variant.py NAME --nano-set latent_channels=4 --nano-set 'vae_encoder_blocks=[0, 3]' \
         --nano-set 'vae_decoder_blocks=[3, 1]'   # another VAE (here x2, 16x16x4 latents), trained and cached first
     python benchmarks/stage1_variant.py NAME --nano-set 'vae_encoder_blocks=[1, 3, 3]' --vae-only  # that VAE only
@@ -20,11 +21,11 @@ second phase on another task mix) instead of a fresh initialisation. The stage i
 that notebook 04 builds, keyed by its settings, under ``runs/<profile>/artifacts/``; its VAE and datasets are the
 profile's (built first when missing). Then ``benchmarks/probe_pipeline.py`` scores it on the VALIDATION split
 (mini-GenEval, the shape-word grid, the prompt-sensitivity table) into ``--output-dir`` (default
-``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``. ``--vae-only`` trains (or loads) only the variant's VAE, on the
-profile's own schedule (cosine cycles and warm restarts), and prints its folder for ``vae_variants.py --vae``.
-``--throughput-only`` trains nothing: it
-prints the variant U-Net's training samples per second at its batch size on this machine
-(``diagnostics.unet_training_throughput``, the speed column of the recipe table) and exits.
+``runs/<profile>/variants/NAME`` under ``--root``), unless ``--no-probe``. ``--vae-only`` trains (or loads) only
+the variant's VAE, on the profile's own schedule (cosine cycles and warm restarts), and prints its folder for
+``vae_variants.py --vae``. ``--throughput-only`` trains nothing: it prints the variant U-Net's training samples per
+second at its batch size on this machine (``diagnostics.unet_training_throughput``, the speed column of the recipe
+table) and exits.
 
 Implements: the experiments of notebook 04's recipe table as one command, so that each row can be rerun.
 """

@@ -243,7 +243,8 @@ sensitivity_table
 #   their scores are never compared with the paper's numbers.
 #
 # ## Try it
-# 1. Set `sigma_scheme = "uniform"` in `[default.train]` (the paper's stated choice) and compare the curves.
+# 1. Set `sigma_scheme = "uniform"` in `[default.train]` (the paper's stated choice), or `logit_mean = 1.0` to train
+#    more at high noise, and compare the curves (the recipe table: neither moved GenEval on single-task data).
 # 2. Halve `stage1_steps` and see which GenEval tasks suffer first.
 # 3. Sample with guidance 1.0 (no guidance): what happens to prompts without a colour word?
 # 4. Run `probes.prompt_sensitivity` on a stage-1 model trained for half or twice `stage1_steps`: does the shape

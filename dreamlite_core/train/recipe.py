@@ -177,6 +177,16 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "projection keeps 1.25. Result: validation loss 0.150 (as trained), single object 0.04, shape word's "
              "share 0.23 / 0.14 / 0.14 / 0.18 against 0.22 / 0.15 / 0.14 / 0.17: the shrinking is a symptom of the "
              "layers after it not using the shape word, not its cause"},
+    {"choice": "single-task stage 1, 2000 x 32, the paper's layout built directly, with the pooled caption also added "
+               "to the time embedding (diffusers' addition_embed_type = \"text\" in place of \"time\"; ours), 2.88M "
+               "parameters",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 151.0, "samples_seen": 64000,
+     "score": 0.024,
+     "note": "446 s (a scratch run: a patched nano_unet_config, not reproducible from committed code). 288 validation "
+             "GenEval items: 7 (chance 19); single object 4 of 48, colours 3 of 48 (the same stage built directly "
+             "without it, on 24 items per task: 0 and 1 of 24); shape word's share at s = 0.7: 0.17; validation loss "
+             "0.154 against 0.154. Why: a global text signal in every res-block, where cross-attention sits at two "
+             "levels only. It does not make the shape word heard"},
     {"choice": "stage 1 at batch 128 x 1200 (153,600 samples) with full 3x3 res-block convolutions "
                "(full_convolutions = true; ours, not the paper's separable blocks), 3.82M parameters",
      "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 157.0, "samples_seen": 153600,
@@ -187,6 +197,28 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "(results/stage1_full_convolutions.json). Why: reference 2's 4.7M parameters at the same widths fit full "
              "convolutions (with attention at more levels), not separable ones; they are not what it had that we "
              "lack"},
+    {"choice": "stage 1 on single-object and colour prompts only, batch 128 x 1200 (153,600 samples), logit-normal "
+               "noise levels centred at 0 (the default), training seeds 0 and 1",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 155.0, "samples_seen": 153600,
+     "score": 0.038,
+     "note": "1,051 s (seed 1: 860 s, 187 samples/s); 288 validation GenEval items (chance 0.066): 11 and 9 of 288; "
+             "single object 6 and 4 of 48, colours 5 and 5 of 48; shape word's share at s = 0.7: 0.21 and 0.18; "
+             "validation loss 0.152 and 0.151. Between the same data's 64k samples (3-6 of 144) and 333k (0.18 of "
+             "288): the reference for the two rows below (results/stage1_noise_levels.json)"},
+    {"choice": "same, uniform noise levels s ~ U(0, 1) (sigma_scheme = \"uniform\", the paper's stated choice: 20% of "
+               "samples above s = 0.8 against 8%)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 151.0, "samples_seen": 153600,
+     "score": 0.031,
+     "note": "1,058 s; 9 of 288; single object 7 of 48, colours 2 of 48; shape word's share at s = 0.7: 0.18 "
+             "(its validation loss, 0.242, is drawn at uniform noise levels and does not compare). Why: notebook "
+             "04's SDEdit profile says stage 1 fails where the noise is high, which logit-normal sampling trains "
+             "least. No difference beyond the two seeds' spread"},
+    {"choice": "same, logit-normal centred at 1 (logit_mean = 1.0: median s 0.73, 35% of samples above s = 0.8)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 183.0, "samples_seen": 153600,
+     "score": 0.042,
+     "note": "885 s; 12 of 288; single object 6 of 48, colours 6 of 48; shape word's share at s = 0.7: 0.22; "
+             "validation loss at centred noise levels 0.189 against 0.152. Within the seeds' spread: where the "
+             "noise levels sit does not hold stage 1 back at this budget (results/stage1_noise_levels.json)"},
     {"choice": "one stage split over 2 processes (accelerate, gloo all-reduce each step), 1 thread each",
      "where": "2-core CPU (idle)", "samples_per_s": 101.0, "samples_seen": None, "score": None,
      "note": "against 94.5 in one process over the same 200 steps, plus ~14 s to start: not adopted (scratch run)"},
@@ -283,6 +315,22 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "all 35 rows over the bar (the lowest, mini-DPG's 'other' questions, 0.91); loses 8 of 492 dense-scene "
              "detections, all small solid stars (results/vae_x2.json). The VAE bar, met by an x2 VAE that is not "
              "the default"},
+    {"choice": "x4 VAE with a block at 32x32 in the encoder too (vae_encoder_blocks [1, 3, 3]; the default has none "
+               "there), the default's three-cycle schedule",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": None, "samples_seen": 240000,
+     "score": None,
+     "note": "collapsed: 16.7 dB on validation renders, loss 2.09 -> 0.35, refused by the 30 dB floor "
+             "(VAETrainingError; nothing cached). Why: the default's strided first convolution reads 32x32 without "
+             "features of its own, and the bar fails on small objects (stage1_variant.py enc1 --nano-set "
+             "'vae_encoder_blocks=[1, 3, 3]' --vae-only)"},
+    {"choice": "same, with a second 32x32 block in the decoder too (vae_decoder_blocks [3, 3, 2])",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": None, "samples_seen": 240000,
+     "score": None,
+     "note": "891 s, 464,051 parameters, 41.3 dB; oracle through it: GenEval 0.96, DPG 0.75, ImgEdit 0.86, GEdit 0.81 "
+             "of each maximum; 22 rows under the bar (DPG 'other' 0.34); 120 of 492 dense-scene detections lost or "
+             "altered, 67 small solid stars: no better than the default (stage1_variant.py enc1dec2 --nano-set "
+             "'vae_encoder_blocks=[1, 3, 3]' --nano-set 'vae_decoder_blocks=[3, 3, 2]' --vae-only, then "
+             "vae_variants.py --vae)"},
     {"choice": "the default nano VAE (x4, 16 channels; 7,500 steps x 32 in three cosine cycles), scored by "
                "benchmarks/vae_variants.py --vae", "where": "2-core CPU (AMD EPYC)", "samples_per_s": None,
      "samples_seen": 240000, "score": None,
