@@ -47,7 +47,8 @@ ratio_pct = 100 * dreamlite_params / sdxl_params
 print(f"SDXL U-Net:      {sdxl_params:>13,} parameters, {accounting.count_transformer_blocks(sdxl)} transformer blocks")
 print(f"DreamLite U-Net: {dreamlite_params:>13,} parameters, {accounting.count_transformer_blocks(dreamlite)} "
       f"transformer blocks ({ratio_pct:.1f}% of SDXL)")
-print("match the published counts:", sdxl_params == paper.SDXL_UNET_PARAMS, dreamlite_params == paper.DREAMLITE_UNET_PARAMS)
+print("match the published counts:", sdxl_params == paper.SDXL_UNET_PARAMS,
+      dreamlite_params == paper.DREAMLITE_UNET_PARAMS)
 
 # %% [markdown]
 # ## Where the parameters sit
@@ -219,7 +220,8 @@ whole = sum(1 for _, _, note in mapping if note == "all" or set(note.split("; ")
 print(f"child: {child_params:,} parameters ({100 * child_params / dreamlite_params:.1f}% of DreamLite), "
       f"{len(mapping)} tensors, {whole} copied whole, {len(mapping) - whole} sliced")
 sample = pd.DataFrame(mapping, columns=["child tensor", "parent tensor", "kept indices"])
-sample = sample[sample["child tensor"].str.contains(r"down_blocks\.2\.(?:attentions\.0\.transformer_blocks\.1\.|resnets\.1\.conv1)")]
+sample = sample[sample["child tensor"].str.contains(
+    r"down_blocks\.2\.(?:attentions\.0\.transformer_blocks\.1\.|resnets\.1\.conv1)")]
 run.table(sample, "01_pruning_map_sample")
 sample
 
@@ -303,9 +305,12 @@ else:
 # %%
 paper_in_range = low <= paper.DEVICE_CLAIMS["iphone17pro_seconds"] <= high
 print(f"- Exact counts: SDXL {sdxl_params:,}, DreamLite {dreamlite_params:,} ({ratio_pct:.1f}% of SDXL); both equal "
-      f"the published numbers: {sdxl_params == paper.SDXL_UNET_PARAMS and dreamlite_params == paper.DREAMLITE_UNET_PARAMS}.")
-print(f"- One call at 1024x1024: SDXL {macs['sdxl_128x128'] / 1e9:,.0f} GMACs, DreamLite {macs['dreamlite_128x128'] / 1e9:,.0f} "
-      f"GMACs ({macs['dreamlite_128x128'] / macs['sdxl_128x128']:.1%}); the in-context input costs {in_context_factor:.2f}x.")
+      f"the published numbers: "
+      f"{sdxl_params == paper.SDXL_UNET_PARAMS and dreamlite_params == paper.DREAMLITE_UNET_PARAMS}.")
+print(f"- One call at 1024x1024: SDXL {macs['sdxl_128x128'] / 1e9:,.0f} GMACs, "
+      f"DreamLite {macs['dreamlite_128x128'] / 1e9:,.0f} GMACs "
+      f"({macs['dreamlite_128x128'] / macs['sdxl_128x128']:.1%}); "
+      f"the in-context input costs {in_context_factor:.2f}x.")
 biggest = min(rows[1:], key=lambda r: r["params_pct"])
 print(f"- The biggest single cut in parameters is '{biggest['label']}' ({biggest['params_pct']:.1f}%); "
       f"the authors' last step changes parameters by {rows[-1]['params_pct']:+.1f}%.")

@@ -13,8 +13,8 @@
 #
 # **Cost.** About a minute under `smoke`. Under `default`, the first run trains the nano VAE (7,500 steps: 557 s,
 # 0.074 s per step, in the committed cold run on an idle 2-core machine), cached as the `nano_vae` artifact that
-# notebooks 04-06 reuse; with it cached, under a minute. No U-Net is trained here. It reuses ShapesWorld (notebook 02) and the
-# pruning tool of notebook 01.
+# notebooks 04-06 reuse; with it cached, under a minute. No U-Net is trained here. It reuses ShapesWorld (notebook 02)
+# and the pruning tool of notebook 01.
 
 # %% tags=["parameters"]
 profile = "smoke"
@@ -80,9 +80,10 @@ print("tokens per prompt (with [CLS]/[SEP]):", tokens)
 vae = load_or_train_vae(run, settings)
 vm = vae_metrics(vae)
 vae_params = count_parameters(vae)
-print(f"nano VAE: {vae_params:,} parameters, latent {vae.config.latent_channels}x{nano.latent_size}x{nano.latent_size}, "
-      f"trained {vm['steps_done']} steps in {vm['train_seconds']:.0f} s; scaling_factor {vae.config.scaling_factor:.3f}, "
-      f"shift_factor {vae.config.shift_factor:.4f}")
+print(f"nano VAE: {vae_params:,} parameters, "
+      f"latent {vae.config.latent_channels}x{nano.latent_size}x{nano.latent_size}, "
+      f"trained {vm['steps_done']} steps in {vm['train_seconds']:.0f} s; "
+      f"scaling_factor {vae.config.scaling_factor:.3f}, shift_factor {vae.config.shift_factor:.4f}")
 
 # %%
 fig, ax = new_figure(1, 1, size="single")

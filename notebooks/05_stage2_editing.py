@@ -105,7 +105,8 @@ for label, folder in (("after stage 1", stage1), ("after stage 2", stage2)):
     ev = stages.evaluate_pipeline(stages.load_pipeline(folder), settings, "validation", seed, benchmarks=("geneval",),
                                   per_task=settings.ablation_eval_per_task, calibrate=False)
     forgetting[label] = ev["geneval"]["model"]["overall"]
-forgetting_table = pd.DataFrame({"checkpoint": list(forgetting), "mini-GenEval (validation)": list(forgetting.values())})
+forgetting_table = pd.DataFrame({"checkpoint": list(forgetting),
+                                 "mini-GenEval (validation)": list(forgetting.values())})
 run.table(forgetting_table, "05_t2i_before_after_stage2")
 forgetting_table
 

@@ -188,7 +188,8 @@ print(f"lowest-resolution ({lowest}) self-attention: target->condition mass {low
 print(f"all layers: {attention_table['edit'].mean():.2f} editing vs {attention_table['generate'].mean():.2f} "
       f"generating")
 for name, (value, threshold) in bars.items():
-    print(f"bar {name}: measured {value:.3f} -> {'met' if value >= threshold else f'missed by {threshold - value:.3f}'}")
+    verdict = "met" if value >= threshold else f"missed by {threshold - value:.3f}"
+    print(f"bar {name}: measured {value:.3f} -> {verdict}")
 total_minutes = sum(s["train_seconds"] for s in summaries.values()) / 60
 print(f"stages 1-3 trained in {total_minutes:.1f} minutes")
 
@@ -226,7 +227,8 @@ metrics = {
     "ablation": {"steps_per_recipe": settings.ablation_steps, "seeds": list(settings.ablation_seeds),
                  "workers": settings.ablation_workers, "wall_seconds_this_session": ablation_seconds,
                  "rows": rows, "staged_minus_joint": diff, "max_seed_std": spread},
-    "attention_to_condition": {layer: {"generate": maps["generate"][layer]["mass"], "edit": maps["edit"][layer]["mass"],
+    "attention_to_condition": {layer: {"generate": maps["generate"][layer]["mass"],
+                                       "edit": maps["edit"][layer]["mass"],
                                        "resolution": list(maps["edit"][layer]["resolution"])} for layer in maps["edit"]},
 }
 run.write_results(metrics)

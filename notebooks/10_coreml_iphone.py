@@ -232,7 +232,8 @@ run.table(latency, "10_iphone_latency")
 fp16_estimate = estimate_size_bytes(full_meta, "fp16")
 latency_by_variant = []
 for v in settings["variants"]:
-    scaled = replace(unet_cost, weight_bytes=int(unet_cost.weight_bytes * estimate_size_bytes(full_meta, v) / fp16_estimate))
+    scaled = replace(unet_cost,
+                     weight_bytes=int(unet_cost.weight_bytes * estimate_size_bytes(full_meta, v) / fp16_estimate))
     low, high = iphone_latency(scaled, decoder_cost, steps=4)
     latency_by_variant.append({"variant": v, "low_s": low, "high_s": high})
 latency_by_variant = pd.DataFrame(latency_by_variant)
