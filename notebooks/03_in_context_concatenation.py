@@ -255,7 +255,8 @@ print("4 mobile steps at 1024 px:", np.round(mobile_t).astype(int).tolist())
 # 1. Set `latent_channels = 4` in `[<profile>.nano]` and re-run: which task of the oracle table drops first?
 #    Then also set `vae_encoder_blocks = [0, 3]` and `vae_decoder_blocks = [3, 1]` (x2: 16x16x4 latents, as many
 #    numbers): how many rows clear the bar now, and what does a U-Net step cost on the 16x32 input? (README, Known
-#    gaps, measured no row of 35 under the bar on this profile's VAE schedule, and a U-Net 2x slower per sample.)
+#    gaps, measured no row of 35 under the bar on this profile's VAE schedule, and a U-Net 2x slower per sample
+#    that learns the shape words about 5x faster per sample.)
 # 2. Pack the edit source on the *left* and the target on the right and check that `flow_matching_loss` then scores
 #    the wrong half: why does the convention matter for the sampler?
 # 3. Change the parent's `parent_transformer_layers_per_block` in `NanoConfig` and read the layer map again.
