@@ -296,14 +296,15 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "default's steps would take about 35 minutes against their budget of 30, so the default stays x4 until "
              "the steps are re-budgeted and a cold run measures it"},
     {"choice": "same x2 U-Net and VAE, stage 1 on single-object and colour prompts only, batch 32 x 2000 (the default "
-               "recipe's 64k samples)",
+               "recipe's 64k samples), training seeds 0 and 1",
      "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 54.0, "samples_seen": 64000,
      "score": 0.163,
-     "note": "1,224 s; 47 of 288 validation GenEval items (chance 19): single object 23 of 48, colours 24 of 48; shape "
-             "word's share at s = 0.7: 0.39; draws the circle, square and triangle asked for. The x4 default on the "
-             "same prompts and recipe, beside it: 524 s (122 samples/s), 6 of 288 (single object 4, colours 2), share "
-             "0.14. x2 at 64k scores what x4 reached only at 333k (0.18, in 1,295 s on 2 threads): about 5x the "
-             "sample efficiency for 2.3x the cost per sample (results/stage1_single_task_x2_x4.json)"},
+     "note": "1,224 and 1,378 s; 47 and 49 of 288 validation GenEval items (chance 19): single object 23 and 22 of 48, "
+             "colours 24 and 27 of 48; shape word's share at s = 0.7: 0.39 and 0.46; draws the circle, square and "
+             "triangle asked for. The x4 default on the same prompts and recipe, beside them: 524 and 643 s (122 and "
+             "107 samples/s), 6 and 5 of 288 (single object 4 and 3, colours 2 and 2), share 0.14 and 0.16. x2 at "
+             "64k scores what x4 reached only at 333k (0.18, in 1,295 s on 2 threads): about 5x the sample "
+             "efficiency for 2.1-2.3x the cost per sample (results/stage1_single_task_x2_x4.json)"},
     {"choice": "the x2 4-channel VAE of those runs (the default's first cosine cycle: 2,500 steps x 32), scored by "
                "benchmarks/vae_variants.py --vae",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 80000, "score": None,
