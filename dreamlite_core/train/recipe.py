@@ -304,7 +304,7 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "triangle asked for. The x4 default on the same prompts and recipe, beside them: 524 and 643 s (122 and "
              "107 samples/s), 6 and 5 of 288 (single object 4 and 3, colours 2 and 2), share 0.14 and 0.16. x2 at "
              "64k scores what x4 reached only at 333k (0.18, in 1,295 s on 2 threads): about 5x the sample "
-             "efficiency for 2.1-2.3x the cost per sample (results/stage1_single_task_x2_x4.json)"},
+             "efficiency for 2.2-2.3x the cost per sample (results/stage1_single_task_x2_x4.json)"},
     {"choice": "the x2 4-channel VAE of those runs (the default's first cosine cycle: 2,500 steps x 32), scored by "
                "benchmarks/vae_variants.py --vae",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 80000, "score": None,
