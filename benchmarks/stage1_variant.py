@@ -72,11 +72,12 @@ def main(argv=None) -> int:
                              "the same data and probe items measures the spread between training runs")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--no-probe", action="store_true")
-    parser.add_argument("--throughput-only", action="store_true",
-                        help="print the U-Net's training samples/s at the variant's batch size and exit")
-    parser.add_argument("--vae-only", action="store_true",
-                        help="train (or load) the variant's VAE on the profile's own schedule, print its folder and "
-                             "metrics, and exit (score it with benchmarks/vae_variants.py --vae)")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--throughput-only", action="store_true",
+                      help="print the U-Net's training samples/s at the variant's batch size and exit")
+    only.add_argument("--vae-only", action="store_true",
+                      help="train (or load) the variant's VAE on the profile's own schedule, print its folder and "
+                           "metrics, and exit (score it with benchmarks/vae_variants.py --vae)")
     parser.add_argument("--probe-per-task", type=int, default=None, help="the probe's GenEval items per task")
     parser.add_argument("--output-dir", type=Path, default=None)
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="where runs/<profile>/ lives (default: repo)")

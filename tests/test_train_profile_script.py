@@ -10,6 +10,7 @@ import tarfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,8 +70,6 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
 def test_stage1_variant_overrides_settings_and_chains_a_curriculum(tmp_path):
     import argparse
 
-    import pytest
-
     from dreamlite_core.train import stages
 
     script = _script("stage1_variant")
@@ -111,8 +110,6 @@ def test_stage1_variant_overrides_settings_and_chains_a_curriculum(tmp_path):
 
 
 def test_stage1_variant_nano_set_trains_on_another_vae(tmp_path):
-    import pytest
-
     from dreamlite_core.train import stages
 
     script = _script("stage1_variant")
@@ -158,6 +155,9 @@ def test_stage1_variant_vae_only_trains_the_variant_vae_and_nothing_else(tmp_pat
     root = tmp_path / "root"
     args = ["enc1", "--profile", "smoke", "--root", str(root), "--nano-set", "vae_encoder_blocks=[1, 3, 3]",
             "--nano-set", "vae_steps=2", "--vae-only"]
+    with pytest.raises(SystemExit):  # the two "only" modes exclude each other: refused before anything is built
+        script.main([*args, "--throughput-only"])
+    assert not root.exists()
     assert script.main(args) == 0
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     artifacts = root / "runs" / "smoke" / "artifacts"
