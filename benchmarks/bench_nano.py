@@ -81,7 +81,7 @@ sys.path.insert(0, {bench!r})
 from bench_nano import profile_unet, training_samples_per_second
 torch.set_num_threads({threads})
 unet, nano, _ = profile_unet({profile!r})
-print(" / ".join(f"{{training_samples_per_second(unet, {batch}, {steps}, nano.latent_channels, nano.latent_size):.1f}}"
+print(" / ".join(f"{{training_samples_per_second(unet, {batch}, {steps}, nano.unet_channels, nano.latent_size):.1f}}"
                  for _ in range({repeats})))
 """
 
@@ -121,7 +121,7 @@ def main() -> None:
     print(f"fp32 matmul (1024^3): {matmul_gflops():.0f} GFLOP/s")
 
     params = sum(p.numel() for p in unet.parameters())
-    sps = training_samples_per_second(unet, args.train_batch, args.train_steps, nano.latent_channels,
+    sps = training_samples_per_second(unet, args.train_batch, args.train_steps, nano.unet_channels,
                                       nano.latent_size)
     print(f"training: {sps:.0f} samples/s (U-Net {params / 1e6:.2f}M params, batch {args.train_batch}, "
           f"layout {settings.attention_layout!r}, in-context input {nano.latent_size}x{2 * nano.latent_size})")

@@ -125,7 +125,7 @@ def main(argv=None) -> int:
         speed = unet_training_throughput(unet, batch=settings.batch_size, steps=10, latent_size=nano.latent_size,
                                          resolution=nano.resolution)
         print(json.dumps({"name": args.name, "params": sum(p.numel() for p in unet.parameters()),
-                          "latent": [nano.latent_channels, nano.latent_size, nano.latent_size], **speed}), flush=True)
+                          "latent": [nano.unet_channels, nano.latent_size, nano.latent_size], **speed}), flush=True)
         return 0
     start = time.perf_counter()
     train_seed = args.seed if args.train_seed is None else args.train_seed

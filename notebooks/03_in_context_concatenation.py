@@ -37,7 +37,8 @@ from dreamlite_core.world import GENEVAL_TASKS, make_edit_items, make_t2i_items,
 
 run = Run("03_in_context_concatenation", profile=profile, seed=seed, output_dir=output_dir)
 settings = run.section("nano")
-nano = vae_config_from_settings(settings)
+# the VAE from [nano]; how the U-Net reads its latents (latent_packing) from [train]
+nano = vae_config_from_settings(settings).replace(latent_packing=int(run.section("train")["latent_packing"]))
 settings
 
 # %% [markdown]
@@ -81,7 +82,7 @@ vae = load_or_train_vae(run, settings)
 vm = vae_metrics(vae)
 vae_params = count_parameters(vae)
 print(f"nano VAE: {vae_params:,} parameters, "
-      f"latent {vae.config.latent_channels}x{nano.latent_size}x{nano.latent_size}, "
+      f"latent {vae.config.latent_channels}x{nano.vae_latent_size}x{nano.vae_latent_size}, "
       f"trained {vm['steps_done']} steps in {vm['train_seconds']:.0f} s; "
       f"scaling_factor {vae.config.scaling_factor:.3f}, shift_factor {vae.config.shift_factor:.4f}")
 
@@ -144,7 +145,8 @@ oracle_table
 # %%
 gen_item = t2i_items[0]
 edit_item = edit_items[0]
-ex = diag.in_context_examples(vae, t2i_images[0], sources[0], targets[0], sigma=0.5, seed=run.seed)
+ex = diag.in_context_examples(vae, t2i_images[0], sources[0], targets[0], sigma=0.5, seed=run.seed,
+                              latent_packing=nano.latent_packing)
 images = {"generate_target": t2i_images[0], "edit_target": targets[0], "edit_source": sources[0]}
 prompts = {"generate": gen_item.prompt, "edit": edit_item.instruction}
 run.figure(diag.plot_in_context(ex, images, prompts), "03_in_context_inputs")
@@ -173,7 +175,8 @@ halves
 # self-attention at the lowest, multi-query attention, QK-RMSNorm, depthwise-separable res-blocks, FFN x3.
 
 # %%
-unet_nano = NanoConfig(latent_channels=nano.latent_channels)
+unet_nano = NanoConfig(latent_channels=nano.latent_channels, vae_downsample=nano.vae_downsample,
+                       latent_packing=nano.latent_packing)
 parent = build_nano_parent(unet_nano)
 unet = build_nano_unet(unet_nano, parent=parent)
 parent_params, unet_params = count_parameters(parent), count_parameters(unet)
@@ -203,7 +206,7 @@ layers
 
 # %%
 speed = diag.unet_training_throughput(unet, batch=int(settings["unet_throughput_batch"]), steps=2,
-                                      latent_channels=nano.latent_channels, latent_size=nano.latent_size,
+                                      latent_channels=nano.unet_channels, latent_size=nano.latent_size,
                                       resolution=nano.resolution)
 print(f"{speed['samples_per_s']:.0f} training samples/s at batch {speed['batch']} on {speed['threads']} threads "
       f"(other processes share this machine's cores, so this varies)")
@@ -265,7 +268,8 @@ print("4 mobile steps at 1024 px:", np.round(mobile_t).astype(int).tolist())
 metrics = {
     "vae_psnr_db": vae_psnr,
     "vae_params": vae_params,
-    "vae_latent_shape": [vae.config.latent_channels, nano.latent_size, nano.latent_size],
+    "vae_latent_shape": [vae.config.latent_channels, nano.vae_latent_size, nano.vae_latent_size],
+    "unet_latent_shape": [nano.unet_channels, nano.latent_size, nano.latent_size],
     "vae_train_seconds": vm["train_seconds"],
     "vae_scaling_factor": vae.config.scaling_factor,
     "oracle_through_vae": oracle or None,

@@ -279,6 +279,7 @@ recipes
 # ])
 # let velocity = try unet.prediction(from: inputs).featureValue(for: "noise_pred")!.multiArrayValue!
 # // Euler step on the left (target) half: latents_target += (sigma_next - sigma) * velocity_target
+# // after the last step: unpack the target (a p x p pixel shuffle when the U-Net reads packed latents), then decode
 # ```
 
 # %% [markdown]

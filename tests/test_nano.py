@@ -11,8 +11,9 @@ import torch
 from dreamlite_core import paper
 from dreamlite_core.nano import (NanoConfig, add_noise, build_nano_unet, build_nano_vae, calculate_shift,
                                  decode_latents, encode_images, flow_matching_loss, flow_matching_target,
-                                 make_scheduler, nano_unet_config, object_cell_weights, pack_in_context, sample_sigmas,
-                                 set_sampling_timesteps, target_half, task_prompt, time_ids_for)
+                                 make_scheduler, nano_unet_config, object_cell_weights, pack_in_context, pack_latents,
+                                 sample_sigmas, set_sampling_timesteps, target_half, task_prompt, time_ids_for,
+                                 unpack_latents)
 from dreamlite_core.nano.in_context import condition_half, strip_task_prefix
 
 TINY = NanoConfig(block_out_channels=(16, 32, 32), attention_head_dim=(1, 1, 2), cross_attention_dim=16,
@@ -198,6 +199,24 @@ def test_paper_variant_mirrors_the_authors_unet():
     assert sum(p.numel() for p in unet.parameters()) == paper.DREAMLITE_UNET_PARAMS
 
 
+def test_latent_packing_stacks_each_2x2_patch_along_channels_and_unpacks_exactly():
+    z = torch.arange(2 * 4 * 16 * 16, dtype=torch.float32).reshape(2, 4, 16, 16)
+    packed = pack_latents(z, 2)
+    assert packed.shape == (2, 16, 8, 8)
+    # channel c * 4 + 2 i + j of cell (y, x) holds the VAE latent's channel c at (2y + i, 2x + j)
+    assert packed[1, 3 * 4 + 2 * 1 + 0, 5, 6] == z[1, 3, 11, 12]
+    assert torch.equal(unpack_latents(packed, 2), z) and pack_latents(z, 1) is z and unpack_latents(z, 1) is z
+    with pytest.raises(ValueError, match="does not divide"):
+        pack_latents(z[..., :15], 2)
+    with pytest.raises(ValueError, match="multiple of 4 channels"):
+        unpack_latents(z[:, :3], 2)
+    packed_config = TINY.replace(vae_downsample=2, latent_packing=2)
+    assert (packed_config.vae_latent_size, packed_config.latent_size, packed_config.unet_channels) == (16, 8, 16)
+    assert nano_unet_config(packed_config)["in_channels"] == nano_unet_config(packed_config)["out_channels"] == 16
+    with pytest.raises(ValueError, match="does not divide"):
+        TINY.replace(latent_packing=3).latent_size
+
+
 # ---------------------------------------------------------------- VAE
 def test_vae_downsamples_x4_and_latent_scaling_round_trips():
     torch.manual_seed(0)
@@ -337,9 +356,10 @@ def test_vae_settings_of_every_profile_build_a_cached_artifact_config():
 
     for profile in ("smoke", "default", "paper"):
         settings = profile_section(profile, "nano")
-        cfg = vae_config_from_settings(settings)
-        assert cfg.latent_channels == settings["latent_channels"] and cfg.latent_size == 8
-        assert len(cfg.vae_encoder_blocks) == 3  # x4
+        cfg = vae_config_from_settings(settings).replace(
+            latent_packing=profile_section(profile, "train")["latent_packing"])
+        assert cfg.latent_channels == settings["latent_channels"] == 4 and cfg.vae_downsample == 2  # 16x16x4
+        assert (cfg.latent_size, cfg.unet_channels) == (8, 16)  # packed 2x2: the U-Net sees 8x8x16
         assert _vae_artifact_config(settings, 0)["vae_crop"] == settings["vae_crop"]
 
 

@@ -11,8 +11,9 @@ from dreamlite_core import paper
 def test_notebook_03_shows_the_in_context_mechanics(smoke_results):
     m = smoke_results("03_in_context_concatenation")["metrics"]
     channels = m["vae_latent_shape"][0]
-    assert m["vae_latent_shape"] == [channels, 8, 8]  # 32x32 scenes -> 8x8 latents (x4)
-    assert m["packed_shape"] == [1, channels, 8, 16]  # [x_t | condition] along the width
+    assert m["vae_latent_shape"] == [channels, 16, 16]  # 32x32 scenes -> 16x16 latents (x2)
+    assert m["unet_latent_shape"] == [4 * channels, 8, 8]  # packed 2x2 for the U-Net
+    assert m["packed_shape"] == [1, 4 * channels, 8, 16]  # [x_t | condition] along the width
     assert m["generation_condition_zero"] is True
     assert m["edit_condition_is_source_latent"] is True
     assert m["loss_left_half_only"] is True

@@ -10,7 +10,7 @@ import torch
 from PIL import Image
 
 from dreamlite_core.nano import (DreamLiteNanoPipeline, ModelFolderError, NanoConfig, build_nano_unet,
-                                 build_nano_vae)
+                                 build_nano_vae, encode_images)
 
 TINY = NanoConfig(block_out_channels=(16, 32, 32), attention_head_dim=(1, 1, 2), cross_attention_dim=16,
                   addition_time_embed_dim=8, text_hidden_dim=32, vae_width=16, latent_channels=4)
@@ -246,3 +246,29 @@ def test_sdedit_bad_arguments_raise_clear_errors(pipe, kwargs, error):
     kwargs.setdefault("num_inference_steps", 2)
     with pytest.raises(ValueError, match=error):
         pipe.generate("a red circle", **kwargs)
+
+
+def test_a_packed_unet_reads_2x2_patches_of_a_x2_vae(pipe):
+    """latent_packing 2: a x2 VAE's 16x16x4 latents reach the U-Net as 8x8x16 (FLUX's packing) and images come back
+    at 32x32; the pipeline reads p off its components, and a U-Net and VAE that do not match are refused."""
+    packed = TINY.replace(vae_downsample=2, vae_encoder_blocks=(0, 3), vae_decoder_blocks=(3, 1), latent_packing=2)
+    torch.manual_seed(0)
+    unet, vae = build_nano_unet(packed, prune=False), build_nano_vae(packed)
+    assert (unet.config.in_channels, unet.config.sample_size, packed.vae_latent_size) == (16, 8, 16)
+    two = DreamLiteNanoPipeline(unet=unet, vae=vae, scheduler=pipe.scheduler, text_encoder=pipe.text_encoder,
+                                tokenizer=pipe.tokenizer)
+    two.set_progress_bar_config(disable=True)
+    assert (two.latent_packing, two.resolution, pipe.latent_packing) == (2, 32, 1)
+    latents = two.generate("a red circle", num_inference_steps=2, generator=_gen(0), output_type="latent").images
+    assert latents.shape == (1, 16, 8, 8)
+    images = two.generate("a red circle", num_inference_steps=2, generator=_gen(0), output_type="uint8").images
+    assert images.shape == (1, 32, 32, 3)
+    # the images are the VAE's decode of the unpacked latents; an edit encodes its source the same way
+    assert np.array_equal(images, two.decode(latents))
+    assert torch.equal(two.encode(images), torch.nn.functional.pixel_unshuffle(encode_images(vae, images), 2))
+    assert two.edit(images, "the circle turned blue", num_inference_steps=2, generator=_gen(0),
+                    output_type="uint8").images.shape == (1, 32, 32, 3)
+    wrong = DreamLiteNanoPipeline(unet=build_nano_unet(TINY.replace(latent_channels=3), prune=False), vae=vae,
+                                  scheduler=pipe.scheduler, text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer)
+    with pytest.raises(ModelFolderError, match="not trained together"):
+        wrong.generate("a red circle", num_inference_steps=1)

@@ -262,7 +262,7 @@ sys.path.insert(0, "benchmarks")
 from bench_nano import profile_unet, training_samples_per_second
 torch.set_num_threads(2)
 unet, nano, _ = profile_unet("smoke")
-training_samples_per_second(unet, 8, 3, nano.latent_channels, nano.latent_size)
+training_samples_per_second(unet, 8, 3, nano.unet_channels, nano.latent_size)
 print(hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in unet.parameters())).hexdigest())
 """
     from dreamlite_core.repro.profiles import PROFILES_FILE

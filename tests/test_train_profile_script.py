@@ -128,12 +128,12 @@ def test_stage1_variant_nano_set_trains_on_another_vae(tmp_path):
     assert json.loads((vae / "config.json").read_text())["latent_channels"] == 8
     (stage,) = [p for p in artifacts.iterdir() if p.name.startswith("stage1-")]
     unet = json.loads((stage / stages.PIPELINE_DIR / "unet" / "config.json").read_text())
-    assert (unet["in_channels"], unet["sample_size"]) == (8, 16)  # 32 px scenes at x2
+    assert (unet["in_channels"], unet["sample_size"]) == (32, 8)  # 32 px at x2: 16x16x8, packed 2x2 (smoke's)
     kinds = ("nano_vae-", "t2i_data-", "edit_data-", "stage1-")
     x2_built = {k: {p.name for p in artifacts.iterdir() if p.name.startswith(k)} for k in kinds}
     # the profile's own VAE in the same process: a new VAE, new datasets (keyed by their VAE) and a new stage, not
     # the memoised x2 ones
-    assert script.main(["x4", *common]) == 0
+    assert script.main(["profile", *common]) == 0
     for kind in kinds:
         now = {p.name for p in artifacts.iterdir() if p.name.startswith(kind)}
         assert x2_built[kind] < now and len(now) == 2 * len(x2_built[kind]), kind
@@ -146,7 +146,7 @@ def test_stage1_variant_throughput_only_times_the_variant_unet_and_trains_nothin
             "latent_channels=8", "--nano-set", "vae_encoder_blocks=[0, 3]", "--throughput-only"]
     assert script.main(args) == 0
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert line["latent"] == [8, 16, 16] and line["batch"] == 2 and line["samples_per_s"] > 0
+    assert line["latent"] == [32, 8, 8] and line["batch"] == 2 and line["samples_per_s"] > 0  # 16x16x8 packed 2x2
     assert not (root / "runs" / "smoke" / "artifacts").exists()  # no VAE, data or stage was built
 
 
@@ -154,7 +154,7 @@ def test_stage1_variant_vae_only_trains_the_variant_vae_and_nothing_else(tmp_pat
     script = _script("stage1_variant")
     root = tmp_path / "root"
     args = ["enc1", "--profile", "smoke", "--root", str(root), "--nano-set", "vae_encoder_blocks=[1, 3, 3]",
-            "--nano-set", "vae_steps=2", "--vae-only"]
+            "--nano-set", "vae_decoder_blocks=[3, 3, 1]", "--nano-set", "vae_steps=2", "--vae-only"]
     with pytest.raises(SystemExit):  # the two "only" modes exclude each other: refused before anything is built
         script.main([*args, "--throughput-only"])
     assert not root.exists()

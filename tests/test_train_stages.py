@@ -70,11 +70,11 @@ def test_gather_text_trims_to_longest_caption_and_masks_padding():
 def test_datasets_are_cached_and_never_built_from_the_test_split(tiny_run):
     comp = stages.components(tiny_run, stages.settings_for(tiny_run), progress=False)
     t2i = comp.t2i
-    assert t2i.latents.shape == (48, 4, 8, 8) and t2i.latents.dtype == torch.float16
+    assert t2i.latents.shape == (48, 4, 16, 16) and t2i.latents.dtype == torch.float16  # the x2 VAE's, unpacked
     assert t2i.captions[0] == "" and all(c.startswith("[Generate]: ") for c in t2i.captions[1:])
     assert set(t2i.caption_index.tolist()) == set(range(1, len(t2i.captions)))  # every caption used, null unused
     assert t2i.states.shape[0] == len(t2i.captions) == t2i.lengths.shape[0]
-    assert comp.edits.source_latents.shape == comp.edits.latents.shape == (32, 4, 8, 8)
+    assert comp.edits.source_latents.shape == comp.edits.latents.shape == (32, 4, 16, 16)
     assert all(c.startswith("[Edit]: A diptych") for c in comp.edits.captions[1:])
     stats = json.loads((t2i.folder / "data_stats.json").read_text())
     assert stats["items"] == 48
@@ -200,6 +200,24 @@ def test_logit_mean_shifts_the_training_noise_levels_and_leaves_validation_centr
     assert float(s_train.median()) == pytest.approx(0.82, abs=0.04)
 
 
+def test_latent_packing_feeds_the_unet_2x2_patches_of_the_cached_vae_latents(tiny_run):
+    from dreamlite_core.nano import pack_latents
+
+    settings = stages.TrainSettings(**{**stages.settings_for(tiny_run).to_dict(), "latent_packing": 2})
+    comp = stages.components(tiny_run, settings, progress=False)
+    channels, side = comp.t2i.latents.shape[1], comp.t2i.latents.shape[-1]  # the VAE's latents, as cached
+    assert (comp.nano.unet_channels, comp.nano.latent_size) == (4 * channels, side // 2)
+    assert stages.build_unet(comp.nano, settings.attention_layout).config.in_channels == 4 * channels
+    for edit_fraction in (0.0, 1.0):
+        packed = stages._objective(comp, settings, edit_fraction)
+        plain = InContextObjective(ObjectiveConfig(edit_fraction=edit_fraction), comp.t2i, comp.edits)
+        a = packed.sample_batch(8, torch.Generator().manual_seed(0))
+        b = plain.sample_batch(8, torch.Generator().manual_seed(0))
+        assert a["latents"].shape == a["noise"].shape == (8, 4 * channels, side // 2, side // 2)
+        assert torch.equal(a["latents"], pack_latents(b["latents"], 2))
+        assert torch.equal(a["condition"], pack_latents(b["condition"], 2))
+
+
 def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
     base = stages.TrainSettings()
     key = stages.stage_config(base, "stage1", 0.0, 10, 0, None, ["t2i_data-x"])
@@ -208,7 +226,7 @@ def test_stage_cache_key_holds_what_changes_the_weights_and_nothing_else():
         other = stages.TrainSettings(**dict([free]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) == key, free
     for bound in {"learning_rate": 1e-3, "batch_size": 64, "attention_layout": "all", "ema_decay": 0.9,
-                  "object_weight": 4.0, "full_convolutions": True, "logit_mean": 1.0}.items():
+                  "object_weight": 4.0, "full_convolutions": True, "logit_mean": 1.0, "latent_packing": 2}.items():
         other = stages.TrainSettings(**dict([bound]))
         assert stages.stage_config(other, "stage1", 0.0, 10, 0, None, ["t2i_data-x"]) != key, bound
     assert stages.stage_config(base, "stage1", 0.0, 11, 0, None, ["t2i_data-x"]) != key

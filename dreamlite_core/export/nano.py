@@ -37,6 +37,12 @@ class NanoComponents:
     def unet_params(self) -> int:
         return sum(p.numel() for p in self.unet.parameters())
 
+    @property
+    def latent_packing(self) -> int:
+        """p of the U-Net's p x p latent packing (``nano.pack_latents``): its input has p^2 times the VAE's
+        channels, and the app unpacks (pixel-shuffles) the U-Net's output before the VAE decoder reads it."""
+        return int(round((self.unet.config.in_channels // self.vae.config.latent_channels) ** 0.5))
+
 
 def load_nano_components(pipeline_folder: str | Path | None = None, seed: int = 0) -> NanoComponents:
     """The trained DreamLite-Nano pipeline at ``pipeline_folder``, or a seeded random stand-in of the same config."""
@@ -143,7 +149,7 @@ def export_nano(components: NanoComponents, out_dir: str | Path, settings: dict,
                                                      fast=bool(settings["fast_compress"]))
     results["vae_decoder"] = results["vae_encoder"] = results["text_encoder"] = None
     if settings.get("vae"):
-        latent = signature.latent_height
+        latent = signature.latent_height * components.latent_packing  # the VAE's latent side, before packing
         scale = 2 ** (len(components.vae.config.encoder_block_out_channels) - 1)
         results["vae_decoder"] = export_vae_decoder(copy.deepcopy(components.vae), out_dir, latent)
         results["vae_encoder"] = export_vae_encoder(copy.deepcopy(components.vae), out_dir, latent * scale)

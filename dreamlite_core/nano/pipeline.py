@@ -35,7 +35,7 @@ from .config import NanoConfig
 from .flow import in_context_velocity, make_scheduler, set_sampling_timesteps
 from .in_context import task_prompt
 from .text import NULL_PROMPT, NanoTextEncoder, load_minilm
-from .vae import decode_latents, encode_images
+from .vae import decode_latents, encode_images, pack_latents, unpack_latents
 
 OUTPUT_TYPES = ("np", "uint8", "pil", "pt", "latent")
 
@@ -134,9 +134,30 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
         return int(sample if isinstance(sample, int) else sample[0])
 
     @property
+    def latent_packing(self) -> int:
+        """p of the U-Net's p x p latent packing (``vae.pack_latents``), read off the components: the U-Net has
+        ``p^2`` times the VAE's latent channels (1 for a U-Net that reads the VAE latents as they are)."""
+        ratio, rest = divmod(int(self.unet.config.in_channels), int(self.vae.config.latent_channels))
+        packing = int(round(ratio ** 0.5))
+        if rest or packing * packing != ratio:
+            raise ModelFolderError(f"the U-Net reads {self.unet.config.in_channels} latent channels and the VAE "
+                                   f"writes {self.vae.config.latent_channels}: not p^2 times as many for any p, so "
+                                   "these two were not trained together")
+        return packing
+
+    def encode(self, images) -> torch.Tensor:
+        """The U-Net's latents of uint8 images (B, H, W, 3): the VAE's scaled latents, packed (``pack_latents``)."""
+        return pack_latents(encode_images(self.vae, images), self.latent_packing)
+
+    def decode(self, latents, output_type: str = "uint8"):
+        """Images from the U-Net's latents: unpacked (``unpack_latents``), then decoded by the VAE
+        (``decode_latents``)."""
+        return decode_latents(self.vae, unpack_latents(latents, self.latent_packing), output_type=output_type)
+
+    @property
     def resolution(self) -> int:
         """Side of the square images this pipeline makes and edits (32 for the nano default)."""
-        return self.latent_size * self.vae_scale_factor
+        return self.latent_size * self.latent_packing * self.vae_scale_factor
 
     @property
     def text(self) -> NanoTextEncoder:
@@ -259,7 +280,7 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
         if output_type == "latent":
             images = latents
         else:
-            pixels = decode_latents(self.vae, latents, output_type="pt")
+            pixels = self.decode(latents, output_type="pt")
             if output_type == "pt":
                 images = pixels.clamp(-1, 1).add(1).div(2)
             else:
@@ -281,7 +302,8 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
         """Text-to-image: ``prompts`` (str or list; the ``[Generate]: `` prefix is added) -> images.
 
         ``output_type``: "np" (float32 (B, H, W, 3) in [0, 1], diffusers' convention), "uint8", "pil", "pt"
-        ((B, 3, H, W) in [0, 1]) or "latent". ``generator``: a CPU ``torch.Generator`` (or one per prompt).
+        ((B, 3, H, W) in [0, 1]) or "latent" (the U-Net's latents, packed as ``encode`` packs them). ``generator``: a
+        CPU ``torch.Generator`` (or one per prompt).
 
         ``init_images`` with ``strength`` < 1 is SDEdit (diffusers' img2img convention): the images' latents are
         noised to the sampler's level at step ``N - int(N * strength)`` (``pipe.scheduler.sigmas`` holds it) and only
@@ -298,7 +320,7 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
             pixels = self._check_images(init_images)
             if len(pixels) != len(texts):
                 raise ValueError(f"got {len(pixels)} init images but {len(texts)} prompts; pass one per prompt")
-            init_latents = encode_images(self.vae, pixels)
+            init_latents = self.encode(pixels)
         elif strength != 1.0:
             raise ValueError("strength < 1 needs init_images (SDEdit starts from them)")
         return self._sample("generate", texts, None, num_inference_steps, guidance_scale, 1.0, generator, latents,
@@ -314,7 +336,7 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
         pixels = self._check_images(images)
         if len(pixels) != len(texts):
             raise ValueError(f"got {len(pixels)} images but {len(texts)} instructions; pass one instruction per image")
-        condition = encode_images(self.vae, pixels).to(self._execution_device, self.unet.dtype)
+        condition = self.encode(pixels).to(self._execution_device, self.unet.dtype)
         return self._sample("edit", texts, condition, num_inference_steps, guidance_scale, image_guidance_scale,
                             generator, latents, output_type, return_dict)
 

@@ -46,8 +46,8 @@ def _unet_config(config: NanoConfig, *, block_out_channels, layers_per_block, tr
             raise ValueError(f"width {width} is not divisible by norm_num_groups={config.norm_num_groups}")
     return {
         "sample_size": config.latent_size,
-        "in_channels": config.latent_channels,
-        "out_channels": config.latent_channels,
+        "in_channels": config.unet_channels,
+        "out_channels": config.unet_channels,
         "down_block_types": list(DOWN_BLOCK_TYPES),
         "up_block_types": list(UP_BLOCK_TYPES),
         "block_out_channels": list(block_out_channels),

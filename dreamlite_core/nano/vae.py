@@ -11,6 +11,10 @@ with ``shift_factor`` and ``scaling_factor`` measured on training renders (mean 
 the VAE's config. Images cross the API as uint8 (B, H, W, 3) in [0, 255]; ``AutoencoderTiny`` itself takes and
 returns [-1, 1] (its encoder maps to [0, 1]; its decoder clamps latents with tanh(x/3)*3).
 
+The U-Net may read these latents packed: :func:`pack_latents` stacks each p x p patch along channels (FLUX's 2x2
+latent packing), so a x2 VAE's 16x16x4 latents reach the U-Net as the 8x8x16 grid a x4 VAE would give it
+(``latent_packing`` in ``[<profile>.train]``; the pipeline packs after encoding and unpacks before decoding).
+
 Training the VAE is a cached artifact: :func:`load_or_train_vae` with the ``[<profile>.nano]`` settings.
 """
 
@@ -112,6 +116,31 @@ def decode_latents(vae, latents, batch_size: int = 256, output_type: str = "uint
             z = latents[start:start + batch_size].to(device) / scale + shift
             out.append(tensor_to_images(vae.decode(z).sample))
     return np.concatenate(out)
+
+
+def pack_latents(latents, packing: int):
+    """The U-Net's latents from the VAE's: (B, C, h, w) -> (B, C p^2, h/p, w/p), each p x p patch stacked along
+    channels (FLUX's 2x2 latent packing; ``torch.nn.functional.pixel_unshuffle``). ``packing`` 1 returns the input.
+    Not to be confused with ``pack_in_context``, which sets target and condition side by side."""
+    import torch
+
+    if packing == 1:
+        return latents
+    if latents.shape[-1] % packing or latents.shape[-2] % packing:
+        raise ValueError(f"latent_packing {packing} does not divide latents of shape {tuple(latents.shape)}")
+    return torch.nn.functional.pixel_unshuffle(latents, packing)
+
+
+def unpack_latents(latents, packing: int):
+    """The inverse of :func:`pack_latents`: (B, C p^2, h, w) -> (B, C, h p, w p) (``pixel_shuffle``)."""
+    import torch
+
+    if packing == 1:
+        return latents
+    if latents.shape[-3] % (packing * packing):
+        raise ValueError(f"latent_packing {packing} needs a multiple of {packing * packing} channels; got latents of "
+                         f"shape {tuple(latents.shape)}")
+    return torch.nn.functional.pixel_shuffle(latents, packing)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

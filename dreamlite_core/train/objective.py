@@ -36,6 +36,7 @@ class ObjectiveConfig:
     logit_std: float = 1.0
     resolution: int = 32              # time_ids = [width, height] of the target image
     object_weight: float = 0.0        # > 0: object cells weigh 1 + this in the loss (ours; flow.object_cell_weights)
+    latent_packing: int = 1           # the U-Net reads p x p patches of the VAE latents as channels (vae.pack_latents)
 
 
 def _merge_text(a: tuple[torch.Tensor, torch.Tensor], b: tuple[torch.Tensor, torch.Tensor]):
@@ -69,8 +70,11 @@ class InContextObjective:
         caption = data.caption_index[index].clone()
         drop = torch.rand(n, generator=generator) < self.config.p_drop_text
         caption[drop] = 0  # caption 0 is the null caption
-        latents = data.latents[index].float()
-        condition = data.source_latents[index].float() if edit else torch.zeros_like(latents)
+        from ..nano import pack_latents
+
+        latents = pack_latents(data.latents[index].float(), self.config.latent_packing)
+        condition = (pack_latents(data.source_latents[index].float(), self.config.latent_packing) if edit
+                     else torch.zeros_like(latents))
         return latents, condition, gather_text(data.states, data.lengths, caption)
 
     def sample_batch(self, batch_size: int, generator: torch.Generator) -> dict:

@@ -28,7 +28,6 @@ import torch
 
 from ..nano import add_noise, in_context_velocity, task_prompt
 from ..nano.text import NULL_PROMPT
-from ..nano.vae import encode_images
 from ..world.constants import COLORS, SHAPES
 
 
@@ -75,7 +74,7 @@ def prompt_sensitivity(pipe, items, sigmas=(0.9, 0.7, 0.5, 0.3), seed: int = 0) 
 
     def latents(scenes):
         renders = np.stack([render_scene(scene, size=pipe.resolution) for scene in scenes])
-        return encode_images(pipe.vae, renders).to(pipe.device)
+        return pipe.encode(renders).to(pipe.device)
 
     def swapped(scene, attribute, vocabulary):
         obj = scene.objects[0]

@@ -74,6 +74,7 @@ class TrainSettings:
     cross_attention_dim: int = 128
     attention_layout: str = "lowest"
     full_convolutions: bool = False   # True: full 3x3 res-block convolutions, not the paper's separable ones (ours)
+    latent_packing: int = 1           # the U-Net reads p x p patches of the VAE latent as channels (FLUX's packing)
     # optimisation (shared by the stages)
     batch_size: int = 128
     learning_rate: float = 2e-3
@@ -168,7 +169,7 @@ def nano_config_for(run, settings: TrainSettings):
                         attention_head_dim=tuple(settings.attention_head_dim),
                         transformer_layers_per_block=tuple(settings.transformer_layers_per_block),
                         cross_attention_dim=int(settings.cross_attention_dim),
-                        use_sep_conv=not settings.full_convolutions)
+                        use_sep_conv=not settings.full_convolutions, latent_packing=int(settings.latent_packing))
 
 
 def components(run, settings: TrainSettings | None = None, progress: bool = True) -> Components:
@@ -236,7 +237,8 @@ def _objective(comp: Components, settings: TrainSettings, edit_fraction: float, 
     cfg = ObjectiveConfig(edit_fraction=edit_fraction, p_drop_text=settings.p_drop_text,
                           sigma_scheme=settings.sigma_scheme, logit_mean=0.0 if validation else settings.logit_mean,
                           resolution=comp.nano.resolution,
-                          object_weight=0.0 if validation else settings.object_weight)
+                          object_weight=0.0 if validation else settings.object_weight,
+                          latent_packing=settings.latent_packing)
     if validation:
         return InContextObjective(cfg, comp.validation_t2i, comp.validation_edits)
     return InContextObjective(cfg, comp.t2i, comp.edits)
@@ -271,8 +273,9 @@ def make_pipeline(unet, comp: Components):
 STAGE_KEY_FIELDS = ("block_out_channels", "attention_head_dim", "transformer_layers_per_block", "cross_attention_dim",
                     "attention_layout", "batch_size", "learning_rate", "warmup_steps", "min_lr_ratio", "weight_decay",
                     "ema_decay", "sigma_scheme", "p_drop_text", "mixed_precision")
-#: Settings that change what a stage learns but enter its cache key only when non-zero (added later).
-OPTIONAL_KEY_FIELDS = ("object_weight", "full_convolutions", "logit_mean")
+#: Settings that change what a stage learns but enter its cache key only when they differ from their default
+#: (added later).
+OPTIONAL_KEY_FIELDS = ("object_weight", "full_convolutions", "logit_mean", "latent_packing")
 
 
 def stage_config(settings: TrainSettings, name: str, edit_fraction: float, steps: int, seed: int,
@@ -281,8 +284,9 @@ def stage_config(settings: TrainSettings, name: str, edit_fraction: float, steps
     ``STAGE_KEY_FIELDS``."""
     every = settings.to_dict()
     keyed = {k: every[k] for k in STAGE_KEY_FIELDS}
+    defaults = TrainSettings().to_dict()
     for k in OPTIONAL_KEY_FIELDS:  # keyed only when set, so that adding them kept every earlier stage's cache key
-        if every[k]:
+        if every[k] != defaults[k]:
             keyed[k] = every[k]
     return {"name": name, "edit_fraction": edit_fraction, "steps": steps, "seed": seed, "parent": parent,
             "settings": keyed, "data": list(data), "version": STAGE_VERSION}
