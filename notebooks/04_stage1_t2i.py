@@ -42,9 +42,10 @@ settings
 # %% [markdown]
 # ## The training data, encoded once
 # Each training item is a ShapesWorld scene from the **train** split with its prompt. The scenes are rendered at
-# 32x32, encoded by the nano VAE to 8x8 latents *once*, and every distinct caption (with its `"[Generate]: "` prefix)
-# is encoded by MiniLM *once*: training then never runs the VAE or the text encoder. The task mix is tilted towards
-# the tasks earlier prototypes failed on (counting, position, colour binding).
+# 32x32, encoded by the nano VAE to 16x16x4 latents *once* (the U-Net reads them packed 2x2, as 8x8x16), and every
+# distinct caption (with its `"[Generate]: "` prefix) is encoded by MiniLM *once*: training then never runs the VAE
+# or the text encoder. The task mix is tilted towards the tasks earlier prototypes failed on (counting, position,
+# colour binding).
 
 # %%
 comp = stages.components(run)

@@ -3,8 +3,11 @@
 Implements: the model sizes of DreamLite (arXiv 2603.28713; PAPER_FACTS.md "The U-Net", "The rest of the model")
 scaled down for ShapesWorld on a CPU. Introduced in ``notebooks/03_in_context_concatenation.py``.
 
-``NanoConfig()`` is what the companion trains (32x32 scenes, a x4 ``AutoencoderTiny`` to 8x8 latents, a few-million
-parameter ``DreamLiteUNetModel`` fed the 8x16 in-context input, the frozen 384-d MiniLM text encoder).
+``NanoConfig()`` is the U-Net the companion trains (32x32 scenes, 8x8x16 latents, a few-million parameter
+``DreamLiteUNetModel`` fed the 8x16 in-context input, the frozen 384-d MiniLM text encoder) with a x4
+``AutoencoderTiny`` to 8x8x16 latents. The profiles (``repro/profiles.toml``) replace that VAE with a x2 one to
+16x16x4 latents, which the U-Net reads packed 2x2 (``latent_packing = 2``): the same 8x8x16 grid, so the same U-Net,
+behind a VAE that keeps the mini benchmarks' oracle (notebook 03).
 ``NanoConfig.paper()`` holds the authors' sizes (1024x1024, TAESDXL x8 to 128x128x4, the 0.39B U-Net, Qwen3-VL's
 2048-d states) for comparison; it is documentation and meta-device accounting, never trained here.
 """

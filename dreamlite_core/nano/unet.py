@@ -7,10 +7,11 @@ separable res-blocks, FFN x3, ``addition_embed_type="time"`` with time_ids = [wi
 ``encoder_hid_dim_type="text_proj_rms"``) and its origin in a structured pruning of an SDXL-shaped U-Net.
 Introduced in ``notebooks/03_in_context_concatenation.py`` (the parameter table and the pruning map).
 
-The in-context input is ``[noisy target | condition]``: the U-Net sees ``latent_channels`` channels on an
-``latent_size x 2*latent_size`` grid (8x16 for the nano default).
+The in-context input is ``[noisy target | condition]``: the U-Net sees ``unet_channels`` channels (the VAE's
+``latent_channels`` times ``latent_packing ** 2``) on a ``latent_size x 2*latent_size`` grid (8x16 for the nano
+default: the x2 VAE's 16x16x4 latents packed 2x2 into 8x8x16).
 
-Parent -> child (nano default, 16 latent channels; measured, notebook 03 prints the full tables):
+Parent -> child (nano default, 16 U-Net input channels; measured, notebook 03 prints the full tables):
 
 | | parent (SDXL-shaped) | child (DreamLite-Nano) |
 |---|---|---|
