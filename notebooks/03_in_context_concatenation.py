@@ -11,8 +11,8 @@
 # **Paper part.** DreamLite (arXiv 2603.28713), the unified generation/editing design ("in-context spatial
 # concatenation", task tokens), the flow-matching objective, and the U-Net table (SnapGen-style blocks).
 #
-# **Cost.** About a minute under `smoke`. Under `default`, the first run trains the nano VAE (7,500 steps: 557 s,
-# 0.074 s per step, in the committed cold run on an idle 2-core machine), cached as the `nano_vae` artifact that
+# **Cost.** About a minute under `smoke`. Under `default`, the first run trains the nano VAE (7,500 steps: 386 s,
+# 0.051 s per step, in the committed cold run on an idle 2-core machine), cached as the `nano_vae` artifact that
 # notebooks 04-06 reuse; with it cached, under a minute. No U-Net is trained here. It reuses ShapesWorld (notebook 02)
 # and the pruning tool of notebook 01.
 

@@ -12,8 +12,8 @@
 # (1) text-to-image; the rectified-flow objective of notebook 03.
 #
 # **Cost.** About a minute under `smoke`. Under `default` (2-core CPU, the committed cold run): about 1.5 minutes to
-# render and encode the data once, 9 minutes of training (542 s), then about 2.5 minutes of evaluation and probes
-# (716 s in all). It reuses the nano VAE of notebook 03
+# render and encode the data once, 9.3 minutes of training (558 s), then about 2.5 minutes of evaluation and probes
+# (792 s in all). It reuses the nano VAE of notebook 03
 # (the `nano_vae` artifact); its data and checkpoint are artifacts that notebooks 05 and 06 reuse.
 
 # %% tags=["parameters"]

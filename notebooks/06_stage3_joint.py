@@ -11,9 +11,9 @@
 # **Paper part.** DreamLite (arXiv 2603.28713), training recipe step 1, stage (3) joint pretraining, and the authors'
 # statement that "direct joint training was unstable for a model this small"; in-context spatial concatenation.
 #
-# **Cost.** About a minute under `smoke`. Under `default` (the committed cold run): 4.7 minutes for stage 3 (280 s),
-# 5.7 for training the ablation (two recipes x four seeds at a smaller, equal budget, in two worker processes: 342 s),
-# then its evaluation, the held-out evaluation and the attention maps (919 s in all). It continues from notebook 05's
+# **Cost.** About a minute under `smoke`. Under `default` (the committed cold run): 4.5 minutes for stage 3 (268 s),
+# 4.9 for training the ablation (two recipes x four seeds at a smaller, equal budget, in two worker processes: 296 s),
+# then its evaluation, the held-out evaluation and the attention maps (851 s in all). It continues from notebook 05's
 # stage-2 checkpoint (run alone, it trains stages 1 and 2 first) and reuses the cached data.
 
 # %% tags=["parameters"]
