@@ -305,6 +305,16 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "107 samples/s), 6 and 5 of 288 (single object 4 and 3, colours 2 and 2), share 0.14 and 0.16. x2 at "
              "64k scores what x4 reached only at 333k (0.18, in 1,295 s on 2 threads): about 5x the sample "
              "efficiency for 2.2-2.3x the cost per sample (results/stage1_single_task_x2_x4.json)"},
+    {"choice": "unpacked x2 latents, widths (16, 64, 128), on the heavy mix (single-object and colour prompts "
+               "weighted 5 each, about half the data), batch 32 x 2000, training seeds 0 and 1",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 47.5, "samples_seen": 64000,
+     "score": 0.076,
+     "note": "1,373 and 1,324 s; 23 and 21 of 288 validation GenEval items (chance 19): single object 8 and 8 of 48, "
+             "colours 12 and 11, colour binding 2 and 2, the other composed tasks 0-1; shape word's share at s = 0.7: "
+             "0.21 and 0.22. Between the default mix (18 and 16) and single-task data (47 and 49) on the same U-Net "
+             "and latents, and only just over chance: with half the samples on the tasks it can learn, the x2 U-Net "
+             "learns them at about half the single-task rate, so a tilted mix alone does not carry held-out GenEval "
+             "far at 64k samples (results/stage1_x2_heavy_mix.json)"},
     {"choice": "the same x2 latents packed 2x2 into 8x8x16 (latent_packing = 2, FLUX's packing) for the default "
                "U-Net (widths 32, 64, 128; the x4 U-Net's input and cost), same prompts and samples, training seeds "
                "0 and 1 (stage1_variant.py --set latent_packing=2)",
