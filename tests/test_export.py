@@ -215,3 +215,22 @@ def test_package_key_ignores_diffusers_private_config_keys():
     b = export_key("unet", {"sample_size": 4, "_use_default_values": ["y", "x"]}, "digest", {"L": 8})
     c = export_key("unet", {"sample_size": 8, "_use_default_values": ["x", "y"]}, "digest", {"L": 8})
     assert a == b != c  # stable across processes (diffusers stores that list from a set)
+
+
+def test_the_vae_export_reads_the_unpacked_latent_of_a_packed_unet():
+    """A U-Net with 4x the VAE's channels reads its latents packed 2x2: the exported VAE decoder must take the
+    unpacked (twice as wide) latent, and a pair whose channels do not fit is refused."""
+    from types import SimpleNamespace
+
+    from dreamlite_core.export.nano import NanoComponents
+
+    def part(**config):
+        return SimpleNamespace(config=SimpleNamespace(**config))
+
+    def components(unet_channels, vae_channels):
+        return NanoComponents(part(in_channels=unet_channels), part(latent_channels=vae_channels), None, None, None,
+                              False, "test", "")
+
+    assert components(16, 4).latent_packing == 2 and components(16, 16).latent_packing == 1
+    with pytest.raises(ValueError, match="not trained together"):
+        components(12, 4).latent_packing

@@ -39,9 +39,11 @@ class NanoComponents:
 
     @property
     def latent_packing(self) -> int:
-        """p of the U-Net's p x p latent packing (``nano.pack_latents``): its input has p^2 times the VAE's
-        channels, and the app unpacks (pixel-shuffles) the U-Net's output before the VAE decoder reads it."""
-        return int(round((self.unet.config.in_channels // self.vae.config.latent_channels) ** 0.5))
+        """p of the U-Net's p x p latent packing (``nano.latent_packing_of``): the app unpacks (pixel-shuffles) the
+        U-Net's output before the VAE decoder reads it."""
+        from ..nano import latent_packing_of
+
+        return latent_packing_of(self.unet, self.vae)
 
 
 def load_nano_components(pipeline_folder: str | Path | None = None, seed: int = 0) -> NanoComponents:

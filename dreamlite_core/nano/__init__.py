@@ -20,7 +20,7 @@ _EXPORTS = {
     "parameters_by_kind": "unet",
     "NanoTextEncoder": "text", "NULL_PROMPT": "text", "minilm_path": "text", "load_minilm": "text",
     "build_nano_vae": "vae", "train_nano_vae": "vae", "encode_images": "vae", "decode_latents": "vae",
-    "pack_latents": "vae", "unpack_latents": "vae",
+    "pack_latents": "vae", "unpack_latents": "vae", "latent_packing_of": "vae",
     "load_or_train_vae": "vae", "nano_vae_artifact": "vae", "load_vae": "vae", "vae_metrics": "vae",
     "psnr": "vae", "round_trip": "vae", "set_latent_scaling": "vae", "vae_training_images": "vae",
     "validation_images": "vae", "VAETrainingError": "vae",

@@ -35,7 +35,7 @@ from .config import NanoConfig
 from .flow import in_context_velocity, make_scheduler, set_sampling_timesteps
 from .in_context import task_prompt
 from .text import NULL_PROMPT, NanoTextEncoder, load_minilm
-from .vae import decode_latents, encode_images, pack_latents, unpack_latents
+from .vae import decode_latents, encode_images, latent_packing_of, pack_latents, unpack_latents
 
 OUTPUT_TYPES = ("np", "uint8", "pil", "pt", "latent")
 
@@ -135,15 +135,12 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
 
     @property
     def latent_packing(self) -> int:
-        """p of the U-Net's p x p latent packing (``vae.pack_latents``), read off the components: the U-Net has
-        ``p^2`` times the VAE's latent channels (1 for a U-Net that reads the VAE latents as they are)."""
-        ratio, rest = divmod(int(self.unet.config.in_channels), int(self.vae.config.latent_channels))
-        packing = int(round(ratio ** 0.5))
-        if rest or packing * packing != ratio:
-            raise ModelFolderError(f"the U-Net reads {self.unet.config.in_channels} latent channels and the VAE "
-                                   f"writes {self.vae.config.latent_channels}: not p^2 times as many for any p, so "
-                                   "these two were not trained together")
-        return packing
+        """p of the U-Net's p x p latent packing (``vae.latent_packing_of``); a U-Net and VAE that do not fit raise
+        :class:`ModelFolderError`."""
+        try:
+            return latent_packing_of(self.unet, self.vae)
+        except ValueError as err:
+            raise ModelFolderError(str(err)) from None
 
     def encode(self, images) -> torch.Tensor:
         """The U-Net's latents of uint8 images (B, H, W, 3): the VAE's scaled latents, packed (``pack_latents``)."""

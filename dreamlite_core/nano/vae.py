@@ -131,6 +131,19 @@ def pack_latents(latents, packing: int):
     return torch.nn.functional.pixel_unshuffle(latents, packing)
 
 
+def latent_packing_of(unet, vae) -> int:
+    """p of the p x p packing by which ``unet`` reads ``vae``'s latents (:func:`pack_latents`), read off their configs:
+    the U-Net has p^2 times the VAE's latent channels (p = 1: it reads them as they are). A pair whose channels are
+    not p^2 apart for any p raises ``ValueError``: they were not trained together."""
+    unet_channels, vae_channels = int(unet.config.in_channels), int(vae.config.latent_channels)
+    ratio, rest = divmod(unet_channels, vae_channels)
+    packing = int(round(ratio ** 0.5))
+    if rest or packing * packing != ratio:
+        raise ValueError(f"the U-Net reads {unet_channels} latent channels and the VAE writes {vae_channels}: not "
+                         f"p^2 times as many for any p, so these two were not trained together")
+    return packing
+
+
 def unpack_latents(latents, packing: int):
     """The inverse of :func:`pack_latents`: (B, C p^2, h, w) -> (B, C, h p, w p) (``pixel_shuffle``)."""
     import torch
