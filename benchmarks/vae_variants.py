@@ -9,8 +9,11 @@
 Training is one cosine cycle of ``train_nano_vae`` on ``--scenes`` fresh TRAIN renders (the default profile's first
 cycle; the profile adds two warm restarts, 7,500 steps in all). ``--dpg-weight`` is the weight of dense DPG scenes in
 the text-to-image half of the training renders, the six GenEval tasks weighing 1 each (ShapesWorld's own mix: 1).
-Scores use VALIDATION items only (``--items`` text-to-image items, a third as many edits), like notebook 03. Prints
-one JSON line and writes it to ``--out`` (default ``runs/vae_variants/NAME.json``).
+Scores use VALIDATION items only, like notebook 03: each benchmark's own balanced set (``--items`` GenEval prompts,
+a third as many DPG paragraphs, half as many edits each for ImgEdit and GEdit: ``diagnostics.vae_oracle_items``; runs
+before that helper scored GenEval, DPG and both edit benchmarks on ShapesWorld's own task and edit-type mix, where
+GEdit's resize group held 4 of 200 edits). PSNR and the lost detections use ``--items`` renders of ShapesWorld's own
+mix. Prints one JSON line and writes it to ``--out`` (default ``runs/vae_variants/NAME.json``).
 
 Implements: the VAE bar of issue 5 as a script (``dreamlite_core.nano.diagnostics.oracle_through_vae`` and
 ``lost_objects``), so VAE recipes are compared by the notebook's own code. Notebook 04's recipe table quotes it.
@@ -59,7 +62,7 @@ def main(argv=None) -> int:
     from dreamlite_core.nano import NanoConfig, psnr, round_trip
     from dreamlite_core.nano import diagnostics as diag
     from dreamlite_core.nano.vae import build_nano_vae, load_vae, train_nano_vae, vae_training_images
-    from dreamlite_core.world import GENEVAL_TASKS, T2I_TASKS, make_edit_items, make_t2i_items, render_scenes
+    from dreamlite_core.world import GENEVAL_TASKS, T2I_TASKS, make_t2i_items, render_scenes
 
     torch.set_num_threads(args.threads)
     out = {"name": args.name, "threads": args.threads}
@@ -83,9 +86,9 @@ def main(argv=None) -> int:
                    settings={k: v for k, v in vars(args).items() if k not in ("vae", "out", "name")})
 
     t2i = make_t2i_items("validation", args.items, args.seed)
-    edits = make_edit_items("validation", max(args.items // 3, 16), args.seed)
     gen_images = render_scenes([it.scene for it in t2i if it.task in GENEVAL_TASKS])
-    rows = diag.oracle_through_vae(vae, t2i, edits)
+    sets = diag.vae_oracle_items(args.items, "validation", args.seed)
+    rows = diag.oracle_through_vae(vae, sets["geneval"] + sets["dpg"], sets["imgedit"], sets["gedit"])
     below = [r for r in rows if r["of max"] < diag.VAE_ORACLE_BAR]
     dense = render_scenes([it.scene for it in t2i if it.task == "dpg"])
     out.update(psnr_db=psnr(gen_images, round_trip(vae, gen_images)),

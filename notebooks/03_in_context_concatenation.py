@@ -117,13 +117,17 @@ run.figure(diag.plot_reconstructions(t2i_images, t2i_recon, n=int(settings["note
 # %% [markdown]
 # PSNR says little about what matters here: can the mini benchmarks still read the shapes, colours, counts and
 # positions after a VAE round trip? We score the ground-truth renders (the *oracle*) before and after the round trip
-# with the same checkers notebook 02 calibrates. A VAE that loses the oracle caps every model trained on its latents.
+# with the same checkers notebook 02 calibrates, each benchmark on its own balanced item set drawn from VALIDATION
+# (`diag.vae_oracle_items`: equal GenEval tasks, ImgEdit types and GEdit groups; column `n` says how many prompts,
+# questions or edits each row rests on). A VAE that loses the oracle caps every model trained on its latents.
 
 # %%
 edit_items = make_edit_items("validation", max(n_eval // 3, 16), run.seed)
 sources = render_scenes([it.source for it in edit_items])
 targets = render_scenes([it.target for it in edit_items])
-oracle_table = pd.DataFrame(diag.oracle_through_vae(vae, all_t2i, edit_items))
+oracle_sets = diag.vae_oracle_items(n_eval, "validation", run.seed)
+oracle_table = pd.DataFrame(diag.oracle_through_vae(vae, oracle_sets["geneval"] + oracle_sets["dpg"],
+                                                    oracle_sets["imgedit"], oracle_sets["gedit"]))
 run.table(oracle_table, "03_oracle_through_vae")
 overall = oracle_table[oracle_table["task"] == "overall"].set_index("benchmark")["oracle through VAE"]
 gen_rows = oracle_table[(oracle_table["benchmark"] == "mini-GenEval") & (oracle_table["task"] != "overall")]

@@ -417,6 +417,34 @@ def test_oracle_through_an_exact_round_trip_keeps_every_task_at_the_renders_scor
     assert min(r["of max"] for r in rows if r["benchmark"] == "mini-GenEval") == pytest.approx(1.0)
 
 
+def test_vae_oracle_items_are_each_benchmarks_balanced_set_and_the_table_counts_them():
+    from collections import Counter
+
+    from dreamlite_core.eval import benchmark_items
+    from dreamlite_core.nano import diagnostics as diag
+    from dreamlite_core.world import GENEVAL_TASKS
+    from dreamlite_core.world.edit import GEDIT_GROUPS
+
+    sets = diag.vae_oracle_items(66, "validation", seed=2)
+    assert [len(sets[b]) for b in ("geneval", "dpg", "imgedit", "gedit")] == [66, 22, 33, 33]
+    assert Counter(it.task for it in sets["geneval"]) == {t: 11 for t in GENEVAL_TASKS}
+    assert Counter(it.gedit_group for it in sets["gedit"]) == {g: 3 for g in GEDIT_GROUPS}
+    assert {it.task for it in sets["dpg"]} == {"dpg"}
+    same = benchmark_items("gedit", 33, "validation", 2)
+    assert [it.instruction for it in sets["gedit"]] == [it.instruction for it in same]
+    rows = diag.oracle_through_vae(_PixelVAE(1), sets["geneval"] + sets["dpg"], sets["imgedit"], sets["gedit"])
+    by_bench = {}
+    for r in rows:
+        by_bench.setdefault(r["benchmark"], []).append(r)
+    for bench, parts in by_bench.items():
+        overall = next(r for r in parts if r["task"] == "overall")
+        assert all(r["n"] > 0 for r in parts)
+        if bench != "mini-DPG":  # DPG parts count questions, its overall row paragraphs
+            assert sum(r["n"] for r in parts if r["task"] != "overall") == overall["n"]
+    assert {r["task"]: r["n"] for r in by_bench["mini-GEdit"]}["ps_human"] == 3
+    assert next(r for r in by_bench["mini-DPG"] if r["task"] == "overall")["n"] == 22
+
+
 def test_a_blurring_round_trip_loses_the_small_objects_and_falls_under_the_bar():
     from dreamlite_core.nano import diagnostics as diag
     from dreamlite_core.world import make_edit_items, render_scenes

@@ -24,7 +24,9 @@ BENCHMARKS = ("geneval", "dpg", "imgedit", "gedit")
 def benchmark_items(benchmark: str, n: int, split: str = "test", seed: int = 0) -> list:
     """The item set a mini benchmark is scored on: GenEval's six tasks in equal shares, DPG paragraphs, ImgEdit's
     nine types in equal shares, or GEdit's eleven groups in equal shares; the held-out ``test`` split by default.
-    Notebooks 02 and 04-06 call this with the same arguments so their numbers refer to the same items."""
+    Notebook 02 calibrates on these sets, notebook 03 checks the VAE on their VALIDATION counterparts
+    (``nano.diagnostics.vae_oracle_items``) and notebook 10 scores Core ML variants on the GenEval set; notebooks
+    04-06 score models on smaller sets drawn by ``train.stages.eval_items``, with oracle and chance on those items."""
     from ..world.edit import GEDIT_GROUPS, make_edit_items
     from ..world.t2i import GENEVAL_TASKS, make_t2i_items
 

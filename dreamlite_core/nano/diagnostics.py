@@ -1,5 +1,5 @@
 """What notebook 03 shows: the in-context input built from real ShapesWorld latents, VAE reconstructions and what their
-round trip costs the mini benchmarks' oracle (``oracle_through_vae``, ``lost_objects``; also
+round trip costs the mini benchmarks' oracle (``vae_oracle_items``, ``oracle_through_vae``, ``lost_objects``; also
 ``benchmarks/vae_variants.py``), the U-Net's parameters against its pruning parent, and how fast the nano U-Net trains
 on this machine.
 
@@ -202,14 +202,31 @@ _ORACLE_BENCHMARKS = (("mini-GenEval", "by_task", 1.0), ("mini-DPG", "by_categor
                       ("mini-ImgEdit", "by_type", 5.0), ("mini-GEdit", "by_group", 10.0))
 
 
-def oracle_through_vae(vae, t2i_items, edit_items) -> list[dict]:
+def vae_oracle_items(n: int, split: str = "validation", seed: int = 0) -> dict:
+    """Each mini benchmark's own item set for the VAE bar (``eval.benchmark_items``): ``n`` GenEval prompts (its six
+    tasks in equal shares), ``n // 3`` DPG paragraphs, and ``n // 2`` edits for ImgEdit (its nine types in equal
+    shares) and another ``n // 2`` for GEdit (its eleven groups in equal shares), on ``split`` (VALIDATION: the VAE is
+    judged on scenes it never trained on). Keys: ``geneval``, ``dpg``, ``imgedit``, ``gedit``; pass them to
+    :func:`oracle_through_vae` as ``(geneval + dpg, imgedit, gedit)``."""
+    from ..eval import benchmark_items
+
+    sizes = {"geneval": n, "dpg": max(n // 3, 1), "imgedit": max(n // 2, 1), "gedit": max(n // 2, 1)}
+    return {bench: benchmark_items(bench, size, split=split, seed=seed) for bench, size in sizes.items()}
+
+
+def oracle_through_vae(vae, t2i_items, edit_items, gedit_items=None) -> list[dict]:
     """Score the ground-truth renders (the oracle) before and after a VAE round trip with the four mini benchmarks.
 
-    ``t2i_items``: text-to-image items (GenEval tasks and DPG paragraphs, split by task); ``edit_items``: edit items.
-    Returns one row per benchmark part and one ``overall`` row per benchmark: ``benchmark``, ``task``,
-    ``oracle (renders)``, ``oracle through VAE`` and ``of max`` (through the VAE, as a share of the maximum score).
+    ``t2i_items``: text-to-image items (GenEval tasks and DPG paragraphs, split by task); ``edit_items``: the edit
+    items mini-ImgEdit scores, and mini-GEdit too unless ``gedit_items`` gives it its own (GEdit's groups are unequal
+    in an ImgEdit-balanced set: :func:`vae_oracle_items` draws both balanced).
+    Returns one row per benchmark part and one ``overall`` row per benchmark: ``benchmark``, ``task``, ``n`` (what
+    the part is scored on: GenEval prompts, DPG questions (paragraphs in its overall row), edits), ``oracle
+    (renders)``, ``oracle through VAE`` and ``of max`` (through the VAE, as a share of the maximum score).
     Notebook 03 tables it against ``VAE_ORACLE_BAR``.
     """
+    from collections import Counter
+
     from ..eval.dpg import dpg_score
     from ..eval.edit import gedit_score, imgedit_score
     from ..eval.geneval import geneval_score
@@ -218,24 +235,35 @@ def oracle_through_vae(vae, t2i_items, edit_items) -> list[dict]:
 
     gen_items = [it for it in t2i_items if it.task in GENEVAL_TASKS]
     dpg_items = [it for it in t2i_items if it.task == "dpg"]
+    gedit_items = list(edit_items if gedit_items is None else gedit_items)
     gen_images = render_scenes([it.scene for it in gen_items])
     dpg_images = render_scenes([it.scene for it in dpg_items])
-    sources = render_scenes([it.source for it in edit_items])
-    targets = render_scenes([it.target for it in edit_items])
-    targets_rt = round_trip(vae, targets)
+
+    def edit_reports(items, score):
+        sources = render_scenes([it.source for it in items])
+        targets = render_scenes([it.target for it in items])
+        return score(sources, targets, items), score(sources, round_trip(vae, targets), items)
+
     reports = {
         "mini-GenEval": (geneval_score(gen_images, gen_items), geneval_score(round_trip(vae, gen_images), gen_items)),
         "mini-DPG": (dpg_score(dpg_images, dpg_items), dpg_score(round_trip(vae, dpg_images), dpg_items)),
-        "mini-ImgEdit": (imgedit_score(sources, targets, edit_items), imgedit_score(sources, targets_rt, edit_items)),
-        "mini-GEdit": (gedit_score(sources, targets, edit_items), gedit_score(sources, targets_rt, edit_items)),
+        "mini-ImgEdit": edit_reports(edit_items, imgedit_score),
+        "mini-GEdit": edit_reports(gedit_items, gedit_score),
     }
+    counts = {"mini-GenEval": Counter(it.task for it in gen_items),
+              "mini-DPG": Counter(reports["mini-DPG"][0]["n_questions"]),
+              "mini-ImgEdit": Counter(it.edit_type for it in edit_items),
+              "mini-GEdit": Counter(it.gedit_group for it in gedit_items)}
+    totals = {"mini-GenEval": len(gen_items), "mini-DPG": len(dpg_items), "mini-ImgEdit": len(edit_items),
+              "mini-GEdit": len(gedit_items)}
     rows = []
     for bench, by, top in _ORACLE_BENCHMARKS:
         raw, through = reports[bench]
         for part in raw[by]:
-            rows.append({"benchmark": bench, "task": part, "oracle (renders)": raw[by][part],
-                         "oracle through VAE": through[by][part], "of max": through[by][part] / top})
-        rows.append({"benchmark": bench, "task": "overall", "oracle (renders)": raw["overall"],
+            rows.append({"benchmark": bench, "task": part, "n": int(counts[bench][part]),
+                         "oracle (renders)": raw[by][part], "oracle through VAE": through[by][part],
+                         "of max": through[by][part] / top})
+        rows.append({"benchmark": bench, "task": "overall", "n": totals[bench], "oracle (renders)": raw["overall"],
                      "oracle through VAE": through["overall"], "of max": through["overall"] / top})
     return rows
 
