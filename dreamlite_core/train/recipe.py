@@ -326,6 +326,32 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "x2 buys the shape word is the U-Net's 16x32 grid, not the latent space. Adopted for the VAE alone: "
              "packed, the x2 VAE keeps every oracle row over the bar at the x4 U-Net's cost "
              "(results/stage1_single_task_x2_packed.json)"},
+    {"choice": "the same packed x2 latents, first level twice as wide: widths (64, 64, 128), heads (2, 2, 4), 2.97M "
+               "parameters, built directly (stage1_variant.py --set latent_packing=2 --set 'block_out_channels=[64, "
+               "64, 128]'), same single-task prompts, 2000 x 32",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 87.0, "samples_seen": 64000,
+     "score": 0.017,
+     "note": "739 s; 83 samples/s alone on one thread against the default U-Net's 132; 5 of 288 validation GenEval "
+             "items (single object 4, colours 1; chance 19); validation loss 0.131 (default widths 0.161, unpacked "
+             "0.108); shape word's share at s = 0.7: 0.17. Width on the 8x8 grid does not buy what the 16x16 grid "
+             "does (results/stage1_grid_vs_width.json)"},
+    {"choice": "unpacked x2 latents on a cheaper U-Net: widths (16, 32, 128), heads (1, 1, 4), 1.93M parameters, built "
+               "directly, same single-task prompts, 2000 x 32, training seeds 0 and 1",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 61.5, "samples_seen": 64000,
+     "score": 0.125,
+     "note": "1,048 and 1,096 s; 71 samples/s alone on one thread (widths 16, 64, 128: 54; the default: 132); 36 and "
+             "28 of 288 validation GenEval items (single object 15 and 14, colours 21 and 14; chance 19; widths 16, "
+             "64, 128: 47 and 49); shape word's share at s = 0.7: 0.39 and 0.32; validation loss 0.123 and 0.120 "
+             "(results/stage1_grid_vs_width.json)"},
+    {"choice": "the packed default U-Net at about that wall time: 3800 x 32 (121,600 samples, 1.9x), same single-task "
+               "prompts",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 111.4, "samples_seen": 121600,
+     "score": 0.021,
+     "note": "1,153 s; 6 of 288 validation GenEval items (single object 2, colours 4; chance 19) against 36 and 28 for "
+             "the unpacked (16, 32, 128) U-Net in 1,048 and 1,096 s; validation loss 0.136; shape word's share at s = "
+             "0.7: 0.20. Per minute of training, not only per sample, the 16x16 grid learns the shape and colour "
+             "words sooner; an unpacked default would still need budgets that pay 1.9x per sample "
+             "(results/stage1_grid_vs_width.json)"},
     {"choice": "the x2 4-channel VAE of those runs (the default's first cosine cycle: 2,500 steps x 32), scored by "
                "benchmarks/vae_variants.py --vae",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 80000, "score": None,
