@@ -352,6 +352,15 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "0.7: 0.20. Per minute of training, not only per sample, the 16x16 grid learns the shape and colour "
              "words sooner; an unpacked default would still need budgets that pay 1.9x per sample "
              "(results/stage1_grid_vs_width.json)"},
+    {"choice": "that unpacked (16, 32, 128) U-Net through the whole default chain: default mix, stages 1-3 of "
+               "2000/800/1000 x 32 (benchmarks/train_profile.py --profile default --no-ablation with those [train] "
+               "keys)",
+     "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 84.0, "samples_seen": 121600, "score": 0.017,
+     "note": "stages 2-3 at 83-85 samples/s (stage 1 shared the machine with a CI run); held-out test after stage 3: "
+             "GenEval 0.017 (committed packed default 0.008, chance 0.16), colours 0.025 (0.025), DPG 9.3 (7.7), "
+             "ImgEdit 1.06 (1.06; no-op 1.08), GEdit 0.00 (0.06); validation losses after stage 3 0.243 and 0.353 "
+             "against 0.290 and 0.417. Lower losses, no benchmark off chance: the default stays packed "
+             "(results/default_chain_unpacked_16_32_128.json)"},
     {"choice": "the x2 4-channel VAE of those runs (the default's first cosine cycle: 2,500 steps x 32), scored by "
                "benchmarks/vae_variants.py --vae",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 80000, "score": None,
