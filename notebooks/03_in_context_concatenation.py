@@ -122,9 +122,6 @@ run.figure(diag.plot_reconstructions(t2i_images, t2i_recon, n=int(settings["note
 # questions or edits each row rests on). A VAE that loses the oracle caps every model trained on its latents.
 
 # %%
-edit_items = make_edit_items("validation", max(n_eval // 3, 16), run.seed)
-sources = render_scenes([it.source for it in edit_items])
-targets = render_scenes([it.target for it in edit_items])
 oracle_sets = diag.vae_oracle_items(n_eval, "validation", run.seed)
 oracle_table = pd.DataFrame(diag.oracle_through_vae(vae, oracle_sets["geneval"] + oracle_sets["dpg"],
                                                     oracle_sets["imgedit"], oracle_sets["gedit"]))
@@ -153,7 +150,8 @@ oracle_table
 
 # %%
 gen_item = t2i_items[0]
-edit_item = edit_items[0]
+edit_item = make_edit_items("validation", max(n_eval // 3, 16), run.seed)[0]
+sources, targets = render_scenes([edit_item.source]), render_scenes([edit_item.target])
 ex = diag.in_context_examples(vae, t2i_images[0], sources[0], targets[0], sigma=0.5, seed=run.seed,
                               latent_packing=nano.latent_packing)
 images = {"generate_target": t2i_images[0], "edit_target": targets[0], "edit_source": sources[0]}
