@@ -40,21 +40,11 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-import tomllib  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from dreamlite_core.repro.profiles import parse_override  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def parse_override(text: str) -> tuple[str, object]:
-    """``KEY=VALUE`` with VALUE in TOML syntax -> (key, value)."""
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"--set takes KEY=VALUE, got {text!r}")
-    try:
-        return key.strip(), tomllib.loads(f"v = {value.strip()}")["v"]
-    except tomllib.TOMLDecodeError as err:
-        raise argparse.ArgumentTypeError(f"--set {key.strip()}: {value.strip()!r} is not a TOML value ({err})")
 
 
 def main(argv=None) -> int:

@@ -4,6 +4,9 @@ The notebooks 03-06 narrate these same package calls; this script is for machine
 GPU for the ``paper`` profile:
 
     python benchmarks/train_profile.py --profile paper --out results_paper.json [--deadline-s 480] [--bundle DIR]
+    python benchmarks/train_profile.py --profile default --no-ablation --set latent_packing=1 \
+        --set 'block_out_channels=[16, 32, 128]' --set 'attention_head_dim=[1, 1, 4]' \
+        --set 'attention_layout="lowest_direct"'    # a variant of the profile's U-Net through the whole chain
 
 Steps, each timed: the nano VAE (its PSNR, and the GenEval oracle *through* it: what the latent space caps), the
 training data (rendered, VAE-encoded, text-encoded), stages 1-3 (stage 1 also scored on VALIDATION GenEval, the
@@ -12,6 +15,8 @@ mini benchmarks) beside oracle and chance, and the equal-compute direct-joint ab
 it is also skipped when less than ``--ablation-needs-s`` of the deadline is left). Every step is the same cached
 artifact a notebook would build, under ``<root>/runs/<profile>/artifacts/``.
 
+``--set KEY=VALUE`` overrides one ``[<profile>.train]`` setting for every step (VALUE is TOML; unknown keys are
+refused), as ``benchmarks/stage1_variant.py --set`` does for stage 1 alone; changed settings are other cached stages.
 The summary JSON is rewritten after every step, so a run cut off by its time limit still leaves what it measured.
 ``--bundle DIR`` writes each stage's U-Net, scheduler and logs as ``DIR/<stage>.tar`` and the VAE as ``DIR/vae.tar``
 (unpacked into one folder beside a ``text_encoder``/``tokenizer`` copy, they make the stage's pipeline again; the
@@ -36,6 +41,8 @@ import sys  # noqa: E402
 import tarfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from dreamlite_core.repro.profiles import parse_override  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ("model_index.json", "scheduler", "unet")  # per stage; the VAE (shared by all) goes once into vae.tar
@@ -94,6 +101,8 @@ def main(argv=None) -> int:
                         help="the time the ablation needs; it runs only when this much of the deadline is left")
     parser.add_argument("--no-ablation", action="store_true")
     parser.add_argument("--progress", action="store_true", help="show tqdm bars (off: one line per step)")
+    parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
+                        metavar="KEY=VALUE", help="override one [<profile>.train] setting (VALUE in TOML syntax)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
 
@@ -104,9 +113,17 @@ def main(argv=None) -> int:
     from dreamlite_core.train import stages
 
     run = Run("train_profile", profile=args.profile, root=args.root)
-    settings = stages.settings_for(run)
+    overrides = dict(args.overrides)
+    if overrides:  # every step reads the run's [train] section (stages.settings_for), so each sees the overrides
+        profile_section = run.section
+        run.section = lambda name: ({**profile_section(name), **overrides} if name == "train"
+                                    else profile_section(name))
+    try:
+        settings = stages.settings_for(run)
+    except ValueError as err:
+        parser.error(f"--set: {err}")
     summary = {"profile": args.profile, "run_device": run.device, "environment": environment(), "seconds": {},
-               "settings": {"nano": run.section("nano"), "train": settings.to_dict()}}
+               "settings": {"nano": run.section("nano"), "train": settings.to_dict()}, "overrides": overrides}
 
     def write():
         if args.out:

@@ -218,8 +218,8 @@ def test_package_key_ignores_diffusers_private_config_keys():
 
 
 def test_the_vae_export_reads_the_unpacked_latent_of_a_packed_unet():
-    """A U-Net with 4x the VAE's channels reads its latents packed 2x2: the exported VAE decoder must take the
-    unpacked (twice as wide) latent, and a pair whose channels do not fit is refused."""
+    """The export's packing factor (by which it sizes the VAE's unpacked latent): 2 for a U-Net with 4x the VAE's
+    channels, 1 for equal channels; a pair whose channels do not fit is refused."""
     from types import SimpleNamespace
 
     from dreamlite_core.export.nano import NanoComponents

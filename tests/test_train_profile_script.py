@@ -27,14 +27,19 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
     from dreamlite_core.train import stages
 
     out, bundles = tmp_path / "out" / "summary.json", tmp_path / "bundles"
-    assert _script("train_profile").main(["--profile", "smoke", "--root", str(tmp_path / "root"), "--out", str(out),
-                                          "--bundle", str(bundles), "--no-ablation"]) == 0
+    script = _script("train_profile")
+    with pytest.raises(SystemExit):  # an unknown [train] key is refused before anything is trained
+        script.main(["--profile", "smoke", "--root", str(tmp_path / "root"), "--set", "no_such_setting=1"])
+    assert not (tmp_path / "root").exists()
+    assert script.main(["--profile", "smoke", "--root", str(tmp_path / "root"), "--out", str(out),
+                        "--bundle", str(bundles), "--no-ablation", "--set", "stage1_steps=4"]) == 0
     summary = json.loads(out.read_text())
+    assert summary["overrides"] == {"stage1_steps": 4}  # the smoke profile's own is 6
+    assert summary["stages"]["stage1"]["steps"] == summary["settings"]["train"]["stage1_steps"] == 4
     assert list(summary["seconds"]) == ["vae", "data", "stage1", "stage1_validation", "stage1_test", "stage2",
                                         "stage3", "stage3_test", "total"]
     assert summary["run_device"] == "cpu" and summary["ablation"] is None
     assert summary["ablation_skipped"] == "--no-ablation"
-    assert summary["stages"]["stage1"]["steps"] == summary["settings"]["train"]["stage1_steps"]
     for bench in ("geneval", "dpg", "imgedit", "gedit"):  # each score beside its oracle and chance
         assert set(summary["stage3_test"][bench]) >= {"model", "oracle", "chance"}
     assert summary["stage3_test"]["geneval"]["oracle"] == 1.0 > summary["stage3_test"]["geneval"]["chance"]

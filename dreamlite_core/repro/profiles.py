@@ -6,6 +6,7 @@ Implements: the companion's reproducibility contract (no paper section). Introdu
 
 from __future__ import annotations
 
+import argparse
 import copy
 import tomllib
 from functools import lru_cache
@@ -45,3 +46,16 @@ def profile_section(name: str, section: str) -> dict:
         sections = sorted(k for k, v in profile.items() if isinstance(v, dict))
         raise ProfileError(f"profile {name!r} has no section {section!r}; sections: {', '.join(sections)}")
     return profile[section]
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` with VALUE in TOML syntax -> (key, value): one setting of a profile section overridden from a
+    command line (``benchmarks/stage1_variant.py --set``, ``benchmarks/train_profile.py --set``). A malformed
+    override raises ``argparse.ArgumentTypeError``, so that argparse prints its message."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"--set takes KEY=VALUE, got {text!r}")
+    try:
+        return key.strip(), tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError as err:
+        raise argparse.ArgumentTypeError(f"--set {key.strip()}: {value.strip()!r} is not a TOML value ({err})")

@@ -353,8 +353,9 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "words sooner; an unpacked default would still need budgets that pay 1.9x per sample "
              "(results/stage1_grid_vs_width.json)"},
     {"choice": "that unpacked (16, 32, 128) U-Net through the whole default chain: default mix, stages 1-3 of "
-               "2000/800/1000 x 32 (benchmarks/train_profile.py --profile default --no-ablation with those [train] "
-               "keys)",
+               "2000/800/1000 x 32 (train_profile.py --profile default --no-ablation --set latent_packing=1 --set "
+               "'block_out_channels=[16, 32, 128]' --set 'attention_head_dim=[1, 1, 4]' --set "
+               "'attention_layout=\"lowest_direct\"')",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": 84.0, "samples_seen": 121600, "score": 0.017,
      "note": "stages 2-3 at 83-85 samples/s (stage 1 shared the machine with a CI run); held-out test after stage 3: "
              "GenEval 0.017 (committed packed default 0.008, chance 0.16), colours 0.025 (0.025), DPG 9.3 (7.7), "
