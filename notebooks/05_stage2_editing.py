@@ -82,7 +82,9 @@ run.figure(report.edit_grid(sources, edited, [it.instruction for it in grid_edit
 # %% [markdown]
 # ## Held-out test split: mini-ImgEdit and mini-GEdit
 # Beside the oracle (the true target) and chance (a target of another item of the same edit type) we show
-# `identity`: the source returned unchanged, what an editor that does nothing earns.
+# `identity`: the source returned unchanged, what an editor that does nothing earns. Each benchmark scores its own
+# balanced set (mini-ImgEdit: its nine types; mini-GEdit: its eleven groups, `stages.gedit_eval_items`), and each
+# table's last row, `n`, counts the edits a column rests on.
 
 # %%
 evaluation = stages.evaluate_on_test(stage2, run, benchmarks=("imgedit", "gedit"))

@@ -87,6 +87,23 @@ tables["geneval"]
 # %%
 tables["imgedit"]
 
+# %% [markdown]
+# Each table's last row, `n`, counts the items a column rests on. mini-GEdit is scored on its own edits, its eleven
+# groups in equal shares (`stages.gedit_eval_items`), not on mini-ImgEdit's nine balanced types, where its resize
+# group would hold a handful of edits.
+#
+# **Where does mini-GenEval's score go?** Each item fails on its first unmet clause, or on nothing at all being
+# detected: "no object" means the judge finds none of the five shapes above its confidence threshold (0.3; 0.9 for
+# counting), so the image holds blobs or nothing. Chance (the true renders shuffled within each task) fails on
+# shape, count and colour instead.
+
+# %%
+outcomes = report.geneval_outcome_frame(evaluation)
+run.table(outcomes, "06_geneval_outcomes_test")
+run.figure(report.plot_geneval_outcomes(outcomes, "Where mini-GenEval's score goes (held-out test split, stage 3)"),
+           "06_geneval_outcomes")
+outcomes[outcomes["point"] == "model"]
+
 # %%
 scores = stages.headline_scores(evaluation)
 summary_table = pd.DataFrame([{"benchmark": b, "DreamLite-Nano (stage 3)": scores[b]["model"],
@@ -222,6 +239,8 @@ metrics = {
     "benchmarks": {b: scores[b] for b in ("geneval", "dpg", "imgedit", "gedit")},
     "geneval_by_task": scores["geneval_by_task"],
     "geneval_colors": {k: evaluation["geneval"][k]["by_task"]["colors"] for k in ("model", "oracle", "chance")},
+    "geneval_outcomes": evaluation["geneval"]["model"]["outcomes_by_task"],
+    "gedit_edits_by_group": evaluation["gedit"]["model"]["n_by_group"],
     "imgedit_by_type": scores["imgedit_by_type"],
     "bars": {k: {"measured": v, "threshold": t, "met": bool(v >= t)} for k, (v, t) in bars.items()},
     "ablation": {"steps_per_recipe": settings.ablation_steps, "seeds": list(settings.ablation_seeds),

@@ -41,6 +41,10 @@ def test_geneval_oracle_is_perfect_and_chance_far_below(geneval_items):
     assert cal["chance"]["overall"] < 0.4
     table = benchmark_table({}, cal)
     assert list(table["model"]) == ["oracle", "chance"] and "position" in table.columns
+    counted = benchmark_table({"renders": cal["oracle"]}, {"chance": cal["chance"]}, counts=True)
+    assert list(counted["model"]) == ["renders", "chance", "n"]
+    n_row = counted.iloc[-1]
+    assert n_row["overall"] == len(geneval_items) == sum(n_row[t] for t in GENEVAL_TASKS)
 
 
 def _scene_edit(item, fn):
@@ -50,20 +54,28 @@ def _scene_edit(item, fn):
 def test_geneval_wrong_colour_count_and_position_fail(geneval_items):
     by = {t: [it for it in geneval_items if it.task == t] for t in GENEVAL_TASKS}
     wrong_color = [_scene_edit(it, lambda o: [o[0].replace(color=_other_color(o[0].color))]) for it in by["colors"]]
-    assert geneval_score(wrong_color, by["colors"])["by_task"]["colors"] == 0.0
+    r = geneval_score(wrong_color, by["colors"])
+    assert r["by_task"]["colors"] == 0.0 and set(r["outcomes"]) == {"colour"}
+    assert r["outcomes_by_task"]["colors"]["colour"] == 1.0
     fewer = [_scene_edit(it, lambda o: o[:-1]) for it in by["counting"]]
-    assert geneval_score(fewer, by["counting"])["by_task"]["counting"] == 0.0
+    r = geneval_score(fewer, by["counting"])
+    assert r["by_task"]["counting"] == 0.0 and set(r["outcomes"]) == {"shape or count"}
     more = [_scene_edit(it, lambda o: o + [o[0].replace(x=0.5, y=0.5, size="small")]) for it in by["counting"]]
     r = geneval_score(more, by["counting"])
     assert r["by_task"]["counting"] < 0.5  # (the extra object may overlap one of the others)
     swapped = [_scene_edit(it, lambda o: [o[0].replace(x=o[1].x, y=o[1].y), o[1].replace(x=o[0].x, y=o[0].y)])
                for it in by["position"]]
-    assert geneval_score(swapped, by["position"])["by_task"]["position"] == 0.0
+    r = geneval_score(swapped, by["position"])
+    assert r["by_task"]["position"] == 0.0 and set(r["outcomes"]) == {"position"}
     bound = [_scene_edit(it, lambda o: [o[0].replace(color=o[1].color), o[1].replace(color=o[0].color)])
              for it in by["color_attr"]]
-    assert geneval_score(bound, by["color_attr"])["by_task"]["color_attr"] == 0.0
+    r = geneval_score(bound, by["color_attr"])
+    assert r["by_task"]["color_attr"] == 0.0 and set(r["outcomes"]) == {"colour"}
     empty = [render_scene(Scene(()), 32) for _ in by["single_object"]]
-    assert geneval_score(empty, by["single_object"])["overall"] == 0.0
+    r = geneval_score(empty, by["single_object"])
+    assert r["overall"] == 0.0 and r["outcomes_by_task"]["single_object"]["no object"] == 1.0
+    oracle = geneval_score(render_scenes([it.scene for it in geneval_items]), geneval_items)
+    assert set(oracle["outcomes"]) == {"correct"}
 
 
 def test_geneval_rejects_dpg_items_and_wrong_batches(geneval_items, dpg_items):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -294,6 +295,29 @@ def test_sdedit_profile_starts_each_run_at_the_samplers_noise_level(tiny_run):
     assert sigmas[-1] == pytest.approx(1.0) and sigmas[0] < sigmas[1] < sigmas[2]
     assert sigmas[:2] == pytest.approx([float(pipe.scheduler.sigmas[3]), float(pipe.scheduler.sigmas[2])])
     assert all(0.0 <= r["geneval"] <= 1.0 and "single_object" in r for r in rows)
+
+
+def test_evaluation_scores_gedit_on_its_own_group_balanced_edits(tiny_run):
+    from dreamlite_core.eval import GENEVAL_OUTCOMES
+    from dreamlite_core.train import report
+    from dreamlite_core.world.edit import EDIT_TYPES, GEDIT_GROUPS
+
+    pipe = stages.load_pipeline(stages.stage1(tiny_run, progress=False))
+    settings = stages.TrainSettings(**{**TINY_TRAIN, "num_inference_steps": 1})
+    ev = stages.evaluate_pipeline(pipe, settings, "validation", benchmarks=("geneval", "imgedit", "gedit"),
+                                  per_task=1, edits_per_type=3)
+    assert ev["imgedit"]["model"]["n_by_type"] == {t: 3 for t in EDIT_TYPES}
+    n_gedit = ev["gedit"]["model"]["n_by_group"]
+    assert set(n_gedit) == set(GEDIT_GROUPS) and sum(n_gedit.values()) == 3 * len(GEDIT_GROUPS)
+    assert ev["gedit"]["oracle"]["n_by_group"] == n_gedit  # oracle and chance score the same edits
+    gedit_sources, _, gedit_items = ev["images"]["gedit"]
+    assert len(gedit_sources) == len(gedit_items) == 33 and ev["images"]["edit"][2] != gedit_items
+    assert ev["geneval"]["oracle"]["outcomes_by_task"]["colors"]["correct"] == 1.0
+    assert "outcomes" not in ev["geneval"]["model"] and "correct" not in ev["gedit"]["model"]  # per-item lists stripped
+    outcomes = report.geneval_outcome_frame(ev)
+    assert list(outcomes["point"].unique()) == ["model", "chance"] and len(outcomes) == 2 * 6
+    np.testing.assert_allclose(outcomes[list(GENEVAL_OUTCOMES)].sum(axis=1), 1.0)
+    assert report.benchmark_frame(ev, "gedit").iloc[-1]["model"] == "n"
 
 
 def test_evaluation_refuses_the_training_split():

@@ -91,11 +91,13 @@ def calibration_points(benchmark: str, items, size: int = 32, seed: int = 0) -> 
 
 
 _SUBSCORES = {"geneval": "by_task", "dpg": "by_category", "imgedit": "by_type", "gedit": "by_group"}
+_COUNTS = {"geneval": "n_by_task", "imgedit": "n_by_type", "gedit": "n_by_group"}
 
 
-def benchmark_table(reports: dict, calibration: dict | None = None):
+def benchmark_table(reports: dict, calibration: dict | None = None, counts: bool = False):
     """A ``pandas.DataFrame`` with one row per model report, then one per calibration point (oracle, chance,
-    identity): ``model``, ``overall``, the benchmark's sub-scores (and SC / PQ for GEdit)."""
+    identity): ``model``, ``overall``, the benchmark's sub-scores (and SC / PQ for GEdit). ``counts``: a last row
+    ``n`` with the items each sub-score of the first report rests on (its total under ``overall``)."""
     import pandas as pd
 
     rows = []
@@ -110,6 +112,10 @@ def benchmark_table(reports: dict, calibration: dict | None = None):
                 row[k] = rep[k]
         row.update(rep.get(_SUBSCORES.get(bench, ""), {}))
         rows.append(row)
+    if counts and all_reports:
+        n = all_reports[0][1].get(_COUNTS.get(all_reports[0][1].get("benchmark"), ""))
+        if n:
+            rows.append({"model": "n", "overall": sum(n.values()), **n})
     return pd.DataFrame(rows)
 
 

@@ -29,7 +29,7 @@ def main(args) -> int:
     import json
 
     from .calibration import benchmark_table, calibration_points, score
-    from .common import EvalInputError
+    from .common import EvalInputError, summary_of
     from .io import read_eval_folder
 
     try:
@@ -54,19 +54,14 @@ def main(args) -> int:
         return 2
     if args.json:
         payload = {"benchmark": args.benchmark, "folder": str(args.images), "n_images": len(data["items"]),
-                   "size": int(data["images"].shape[1]), "report": _summary(report),
-                   "calibration": {k: _summary(v) for k, v in calibration.items()}}
+                   "size": int(data["images"].shape[1]), "report": summary_of(report),
+                   "calibration": {k: summary_of(v) for k, v in calibration.items()}}
         print(json.dumps(payload, indent=2, default=_plain))
         return 0
     table = benchmark_table({args.name: report}, calibration)
     print(f"{args.benchmark}: {len(data['items'])} images of {data['images'].shape[1]} px from {args.images}")
     print(table.to_markdown(index=False, floatfmt=".3f"))
     return 0
-
-
-def _summary(report: dict) -> dict:
-    """The report without per-item lists."""
-    return {k: v for k, v in report.items() if k not in ("per_item", "correct", "reasons", "checks", "per_prompt")}
 
 
 def _plain(value):

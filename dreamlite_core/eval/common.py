@@ -18,6 +18,15 @@ class EvalInputError(ValueError):
     """Bad input to an evaluator: the message names the item (file and line when known) and what to do."""
 
 
+#: The per-item lists of a benchmark report (one entry per image), left out of results JSON and summaries.
+PER_ITEM_KEYS = ("correct", "reasons", "outcomes", "per_item", "per_prompt", "checks")
+
+
+def summary_of(report: dict) -> dict:
+    """A benchmark report without its per-item lists (:data:`PER_ITEM_KEYS`): what results JSON records."""
+    return {k: v for k, v in report.items() if k not in PER_ITEM_KEYS}
+
+
 def as_image_list(images, n_expected: int, what: str = "images", names=None) -> list[np.ndarray]:
     """Check a batch: ``n_expected`` uint8 RGB arrays of one square size (S, S, 3)."""
     if isinstance(images, np.ndarray) and images.ndim == 4:

@@ -178,16 +178,17 @@ def _judge_all(source_images, edited_images, items, names=None) -> list[EditJudg
 
 def imgedit_score(source_images, edited_images, items, names=None) -> dict:
     """mini-ImgEdit: ``{"benchmark": "imgedit", "overall": 1..5 (mean over the 9 types), "by_type": {...},
-    "compliance"/"naturalness"/"preservation": means, "per_item": [...]}``."""
+    "n_by_type": {type: edits}, "compliance"/"naturalness"/"preservation": means, "per_item": [...]}``."""
     judgements = _judge_all(source_images, edited_images, items, names)
     per_item = [j.imgedit() for j in judgements]
-    by_type = {}
+    by_type, n_by_type = {}, {}
     for t in EDIT_TYPES:
         s = [p["score"] for p, it in zip(per_item, items) if it.edit_type == t]
         if s:
             by_type[t] = float(np.mean(s))
+            n_by_type[t] = len(s)
     report = {"benchmark": "imgedit", "overall": float(np.mean(list(by_type.values()))) if by_type else float("nan"),
-              "by_type": by_type}
+              "by_type": by_type, "n_by_type": n_by_type}
     for k in ("compliance", "naturalness", "preservation"):
         report[k] = float(np.mean([p[k] for p in per_item])) if per_item else float("nan")
     report["per_item"] = [p["score"] for p in per_item]
@@ -197,16 +198,17 @@ def imgedit_score(source_images, edited_images, items, names=None) -> dict:
 
 def gedit_score(source_images, edited_images, items, names=None) -> dict:
     """mini-GEdit: ``{"benchmark": "gedit", "overall": 0..10 (mean over the 11 groups of mean O), "SC", "PQ",
-    "by_group": {...}, "per_item": [...]}``."""
+    "by_group": {...}, "n_by_group": {group: edits}, "per_item": [...]}``."""
     judgements = _judge_all(source_images, edited_images, items, names)
     per_item = [j.gedit() for j in judgements]
-    by_group = {}
+    by_group, n_by_group = {}, {}
     for g in GEDIT_GROUPS:
         s = [p["O"] for p, it in zip(per_item, items) if it.gedit_group == g]
         if s:
             by_group[g] = float(np.mean(s))
+            n_by_group[g] = len(s)
     return {"benchmark": "gedit",
             "overall": float(np.mean(list(by_group.values()))) if by_group else float("nan"),
             "SC": float(np.mean([p["SC"] for p in per_item])) if per_item else float("nan"),
             "PQ": float(np.mean([p["PQ"] for p in per_item])) if per_item else float("nan"),
-            "by_group": by_group, "per_item": [p["O"] for p in per_item]}
+            "by_group": by_group, "n_by_group": n_by_group, "per_item": [p["O"] for p in per_item]}

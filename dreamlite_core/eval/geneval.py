@@ -27,14 +27,31 @@ MAX_OBJECTS = 16
 POSITION_THRESHOLD = 0.1
 
 
+#: What decided an item, for the outcome breakdown (ours, not GenEval's): the first failing clause's kind, or
+#: "correct". "no object" means no detection above the threshold at all: the image holds nothing the judge reads
+#: as one of the five shapes (a blob, an empty canvas).
+OUTCOMES = ("correct", "no object", "shape or count", "colour", "position", "extra object")
+
+
 def evaluate_geneval(analysis: ImageAnalysis, spec: dict) -> tuple[bool, str]:
     """GenEval's ``evaluate``: (correct, reason) for one image and its metadata."""
+    correct, reasons, _ = _evaluate(analysis, spec)
+    return correct, "; ".join(reasons)
+
+
+def geneval_outcome(analysis: ImageAnalysis, spec: dict) -> str:
+    """Which of :data:`OUTCOMES` decided this item: "correct", else the kind of its first failing clause, with
+    "no object" when nothing at all is detected above the threshold."""
+    return _evaluate(analysis, spec)[2]
+
+
+def _evaluate(analysis: ImageAnalysis, spec: dict) -> tuple[bool, list[str], str]:
     threshold = COUNTING_THRESHOLD if spec["tag"] == "counting" else THRESHOLD
     objects: dict[str, list] = {}
     for d in analysis.detections:  # already sorted by confidence, highest first
         if d.confidence > threshold and len(objects.get(d.shape, [])) < MAX_OBJECTS:
             objects.setdefault(d.shape, []).append(d)
-    correct, reasons, matched_groups = True, [], []
+    correct, reasons, kinds, matched_groups = True, [], [], []
     for req in spec.get("include", []):
         cls, count = req["class"], req.get("count", 1)
         found = objects.get(cls, [])[:count]
@@ -42,17 +59,20 @@ def evaluate_geneval(analysis: ImageAnalysis, spec: dict) -> tuple[bool, str]:
         if len(found) < count:
             correct = matched = False
             reasons.append(f"expected {cls}>={count}, found {len(found)}")
+            kinds.append("shape or count")
         else:
             if "color" in req:
                 colors = [d.color for d in found]
                 if colors.count(req["color"]) < count:
                     correct = matched = False
                     reasons.append(f"expected {req['color']} {cls}>={count}, found {', '.join(colors)}")
+                    kinds.append("colour")
             if "position" in req and matched:
                 rel, target = req["position"]
                 if matched_groups[target] is None:
                     correct = matched = False
                     reasons.append(f"no target for {cls} to be {rel}")
+                    kinds.append("position")
                 else:
                     for d in found:
                         for t in matched_groups[target]:
@@ -61,6 +81,7 @@ def evaluate_geneval(analysis: ImageAnalysis, spec: dict) -> tuple[bool, str]:
                                 correct = matched = False
                                 reasons.append(f"expected {cls} {rel} target, found "
                                                f"{' and '.join(sorted(true_rels)) or 'no relation'}")
+                                kinds.append("position")
                                 break
                         if not matched:
                             break
@@ -70,14 +91,18 @@ def evaluate_geneval(analysis: ImageAnalysis, spec: dict) -> tuple[bool, str]:
         if len(objects.get(cls, [])) >= req["count"]:
             correct = False
             reasons.append(f"expected {cls}<{req['count']}, found {len(objects[cls])}")
-    return correct, "; ".join(reasons)
+            kinds.append("extra object")
+    if correct:
+        return True, reasons, "correct"
+    return False, reasons, "no object" if not objects else kinds[0]
 
 
 def geneval_score(images, items, names=None) -> dict:
     """Score images against GenEval-style items (``T2IItem`` of the six GenEval tasks, or their specs).
 
     Returns ``{"benchmark": "geneval", "overall": mean of task accuracies, "by_task": {task: accuracy},
-    "n_by_task": {task: n}, "correct": [bool per item], "reasons": [str per item]}``.
+    "n_by_task": {task: n}, "outcomes_by_task": {task: {outcome: share of the task's items}} (:data:`OUTCOMES`),
+    "correct": [bool per item], "reasons": [str per item], "outcomes": [outcome per item]}``.
     """
     specs = [spec_of(it) for it in items]
     for i, s in enumerate(specs):
@@ -87,17 +112,19 @@ def geneval_score(images, items, names=None) -> dict:
             raise EvalInputError(f"{where} is a {s['tag']!r} item; geneval_score takes the six GenEval tasks "
                                  f"({', '.join(GENEVAL_TASKS)}); score DPG items with dpg_score")
     images = as_image_list(images, len(specs), names=names)
-    correct, reasons = [], []
+    correct, reasons, outcomes = [], [], []
     for im, spec in zip(images, specs):
-        ok, why = evaluate_geneval(analyse_image(im), spec)
+        ok, why, outcome = _evaluate(analyse_image(im), spec)
         correct.append(bool(ok))
-        reasons.append(why)
-    by_task, n_by_task = {}, {}
+        reasons.append("; ".join(why))
+        outcomes.append(outcome)
+    by_task, n_by_task, outcomes_by_task = {}, {}, {}
     for task in GENEVAL_TASKS:
-        hits = [c for c, s in zip(correct, specs) if s["tag"] == task]
-        if hits:
-            by_task[task] = float(np.mean(hits))
-            n_by_task[task] = len(hits)
+        mine = [i for i, s in enumerate(specs) if s["tag"] == task]
+        if mine:
+            by_task[task] = float(np.mean([correct[i] for i in mine]))
+            n_by_task[task] = len(mine)
+            outcomes_by_task[task] = {o: sum(outcomes[i] == o for i in mine) / len(mine) for o in OUTCOMES}
     overall = float(np.mean(list(by_task.values()))) if by_task else float("nan")
     return {"benchmark": "geneval", "overall": overall, "by_task": by_task, "n_by_task": n_by_task,
-            "correct": correct, "reasons": reasons}
+            "outcomes_by_task": outcomes_by_task, "correct": correct, "reasons": reasons, "outcomes": outcomes}

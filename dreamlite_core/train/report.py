@@ -163,12 +163,53 @@ def _wrap(text: str, width: int, lines: int = 3) -> str:
 
 # ---------------------------------------------------------------------------------------------- tables
 def benchmark_frame(evaluation: dict, benchmark: str, label: str = "DreamLite-Nano"):
-    """One benchmark's table: the model's row, then oracle / chance (/ identity) scored by the same judge."""
+    """One benchmark's table: the model's row, then oracle / chance (/ identity) scored by the same judge, and a
+    last row ``n``: the items each column rests on."""
     from ..eval import benchmark_table
 
     entry = evaluation[benchmark]
     calib = {k: v for k, v in entry.items() if k != "model"}
-    return benchmark_table({label: entry["model"]}, calib)
+    return benchmark_table({label: entry["model"]}, calib, counts=True)
+
+
+def geneval_outcome_frame(evaluation: dict, points=("model", "chance")):
+    """Where mini-GenEval's score goes: one row per (point, task) with the share of the task's items in each of
+    ``eval.GENEVAL_OUTCOMES`` (correct, no object detected at all, wrong shape or count, colour, position, an extra
+    object), for the model and the calibration points named in ``points``."""
+    import pandas as pd
+
+    from ..eval import GENEVAL_OUTCOMES
+
+    rows = []
+    for point in points:
+        for task, shares in evaluation["geneval"][point]["outcomes_by_task"].items():
+            rows.append({"point": point, "task": task, **{o: shares[o] for o in GENEVAL_OUTCOMES}})
+    return pd.DataFrame(rows)
+
+
+def plot_geneval_outcomes(frame, title: str = ""):
+    """Stacked bars from :func:`geneval_outcome_frame`: per task, the share of items in each outcome, one panel per
+    point (the model beside chance)."""
+    from ..eval import GENEVAL_OUTCOMES
+
+    points = list(dict.fromkeys(frame["point"]))
+    fig, axes = new_figure(1, len(points), "wide", sharey=True, squeeze=False)
+    colours = dict(zip(GENEVAL_OUTCOMES, ["#2a9d8f", "#bdbdbd", "#e76f51", "#f4a261", "#457b9d", "#8d6a9f"]))
+    for ax, point in zip(axes[0], points):
+        part = frame[frame["point"] == point]
+        left = np.zeros(len(part))
+        for outcome in GENEVAL_OUTCOMES:
+            ax.barh(part["task"], part[outcome], left=left, color=colours[outcome], label=outcome)
+            left += part[outcome].to_numpy()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of the task's items")
+        ax.set_title(point)
+    axes[0][0].invert_yaxis()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(GENEVAL_OUTCOMES), fontsize=8, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
 
 
 def summary_frame(evaluations: dict):

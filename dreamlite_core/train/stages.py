@@ -469,7 +469,8 @@ def _edit_all(pipe, sources: np.ndarray, instructions: list[str], settings: Trai
 
 
 def eval_items(split: str, per_task: int, edits_per_type: int, seed: int):
-    """(GenEval items, DPG items, edit items) of ``split`` with equal counts per task / edit type."""
+    """(GenEval items, DPG items, edit items) of ``split`` with equal counts per task / edit type (the edits are
+    ImgEdit's nine types; mini-GEdit scores its own group-balanced set, :func:`gedit_eval_items`)."""
     from ..world import GENEVAL_TASKS, make_t2i_items
     from ..world.edit import EDIT_TYPES, make_edit_items
 
@@ -481,9 +482,13 @@ def eval_items(split: str, per_task: int, edits_per_type: int, seed: int):
     return geneval, dpg, edits
 
 
-def _strip(report: dict) -> dict:
-    """A report without its per-item lists (for results JSON)."""
-    return {k: v for k, v in report.items() if k not in ("correct", "reasons", "per_item", "per_prompt", "checks")}
+def gedit_eval_items(split: str, per_group: int, seed: int) -> list:
+    """mini-GEdit's edits of ``split``: its eleven groups in equal shares (``eval.benchmark_items``), ``per_group``
+    per group on average. An ImgEdit-balanced set would leave GEdit's resize group (ps_human) about 4 of 200 edits."""
+    from ..eval import benchmark_items
+    from ..world.edit import GEDIT_GROUPS
+
+    return benchmark_items("gedit", per_group * len(GEDIT_GROUPS), split=split, seed=seed) if per_group else []
 
 
 def evaluate_pipeline(pipe, settings: TrainSettings, split: str = "test", seed: int = 0,
@@ -496,7 +501,7 @@ def evaluate_pipeline(pipe, settings: TrainSettings, split: str = "test", seed: 
     Returns ``{benchmark: {"model": report, "oracle": report, "chance": report[, "identity": report]}}`` plus
     ``"images"``: the generated / edited uint8 arrays and their items (for sample grids), and ``"seconds"``.
     """
-    from ..eval import calibration_points, dpg_score, gedit_score, geneval_score, imgedit_score
+    from ..eval import calibration_points, dpg_score, gedit_score, geneval_score, imgedit_score, summary_of
     from ..world import render_scene
 
     if split not in ("validation", "test"):
@@ -511,29 +516,34 @@ def evaluate_pipeline(pipe, settings: TrainSettings, split: str = "test", seed: 
         images = _generate_all(pipe, [it.prompt for it in items], settings, seed, guidance_scale, num_inference_steps)
         n_gen = len(geneval_items) if "geneval" in benchmarks else 0
         if "geneval" in benchmarks:
-            out["geneval"] = {"model": _strip(geneval_score(images[:n_gen], geneval_items))}
+            out["geneval"] = {"model": summary_of(geneval_score(images[:n_gen], geneval_items))}
             out["images"]["geneval"] = (images[:n_gen], geneval_items)
         if "dpg" in benchmarks:
-            out["dpg"] = {"model": _strip(dpg_score(images[n_gen:], dpg_items))}
+            out["dpg"] = {"model": summary_of(dpg_score(images[n_gen:], dpg_items))}
             out["images"]["dpg"] = (images[n_gen:], dpg_items)
     out["seconds"]["t2i"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if "imgedit" in benchmarks or "gedit" in benchmarks:
-        sources = np.stack([render_scene(it.source, size=pipe.resolution) for it in edit_items])
-        edited = _edit_all(pipe, sources, [it.instruction for it in edit_items], settings, seed, guidance_scale,
+    gedit_items = gedit_eval_items(split, edits_per_type, seed) if "gedit" in benchmarks else []
+
+    def edit_set(items):
+        sources = np.stack([render_scene(it.source, size=pipe.resolution) for it in items])
+        edited = _edit_all(pipe, sources, [it.instruction for it in items], settings, seed, guidance_scale,
                            num_inference_steps)
-        out["images"]["edit"] = (sources, edited, edit_items)
-        if "imgedit" in benchmarks:
-            out["imgedit"] = {"model": _strip(imgedit_score(sources, edited, edit_items))}
-        if "gedit" in benchmarks:
-            out["gedit"] = {"model": _strip(gedit_score(sources, edited, edit_items))}
+        return sources, edited, items
+
+    if "imgedit" in benchmarks:
+        out["images"]["edit"] = edit_set(edit_items)
+        out["imgedit"] = {"model": summary_of(imgedit_score(*out["images"]["edit"]))}
+    if "gedit" in benchmarks:
+        out["images"]["gedit"] = edit_set(gedit_items)
+        out["gedit"] = {"model": summary_of(gedit_score(*out["images"]["gedit"]))}
     out["seconds"]["edit"] = time.perf_counter() - t0
     if calibrate:
         for bench, items in (("geneval", geneval_items), ("dpg", dpg_items), ("imgedit", edit_items),
-                             ("gedit", edit_items)):
+                             ("gedit", gedit_items)):
             if bench in out:
                 points = calibration_points(bench, items, size=pipe.resolution, seed=seed)
-                out[bench].update({k: _strip(v) for k, v in points.items()})
+                out[bench].update({k: summary_of(v) for k, v in points.items()})
     return out
 
 
