@@ -5,6 +5,7 @@
     python benchmarks/vae_variants.py NAME [--steps 2500] [--batch-size 32] [--dpg-weight 1] [--edge-weight 0.5]
                                            [--width 32] [--channels 16] [--encoder-blocks 0,3,3] [--threads 1]
     python benchmarks/vae_variants.py NAME --vae runs/default/artifacts/nano_vae-<hash>    # score a trained VAE
+                                           [--latent-noise 0 0.1 0.2 0.3 0.5]    # and how noise on its latents costs
 
 Training is one cosine cycle of ``train_nano_vae`` on ``--scenes`` fresh TRAIN renders (the default profile's first
 cycle; the profile adds two warm restarts, 7,500 steps in all). ``--dpg-weight`` is the weight of dense DPG scenes in
@@ -51,6 +52,9 @@ def main(argv=None) -> int:
     parser.add_argument("--encoder-blocks", type=_blocks, default=(0, 3, 3))
     parser.add_argument("--decoder-blocks", type=_blocks, default=(3, 3, 1))
     parser.add_argument("--items", type=int, default=600, help="validation text-to-image items scored")
+    parser.add_argument("--latent-noise", type=float, nargs="*", default=None, metavar="EPS",
+                        help="also score the GenEval renders with EPS x N(0, 1) added to their scaled latents "
+                             "(diagnostics.latent_noise_tolerance), e.g. 0 0.1 0.2 0.3 0.5")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=None)
@@ -96,6 +100,8 @@ def main(argv=None) -> int:
                rows=len(rows), rows_below_bar=len(below), worst=min(rows, key=lambda r: r["of max"]),
                dpg_lost_objects=diag.lost_objects(vae, dense),
                of_max={f"{r['benchmark']} {r['task']}": round(r["of max"], 4) for r in rows})
+    if args.latent_noise:
+        out["latent_noise"] = diag.latent_noise_tolerance(vae, sets["geneval"], args.latent_noise, seed=args.seed)
     line = json.dumps(out)
     print(line, flush=True)
     path = args.out or Path("runs/vae_variants") / f"{args.name}.json"

@@ -11,9 +11,9 @@
 # **Paper part.** DreamLite (arXiv 2603.28713), training recipe step 1, stage (2) editing pretraining; in-context
 # spatial concatenation with the source latent as condition.
 #
-# **Cost.** About a minute under `smoke`; under `default`, about 3 minutes of training (170 s) and 1.2 of evaluation
-# (244 s in all in the committed cold run). It
-# continues from notebook 04's stage-1 checkpoint (the same cached function: run alone, it trains stage 1 first)
+# **Cost.** About a minute under `smoke`; under `default`, about 3 minutes of training (170 s in the committed cold
+# run) and 1.7 of evaluation (103 s for the whole notebook with stage 2 cached, mini-GEdit scoring its own 220 edits).
+# It continues from notebook 04's stage-1 checkpoint (the same cached function: run alone, it trains stage 1 first)
 # and reuses the cached edit data.
 
 # %% tags=["parameters"]

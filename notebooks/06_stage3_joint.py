@@ -13,8 +13,9 @@
 #
 # **Cost.** About a minute under `smoke`. Under `default` (the committed cold run): 4.5 minutes for stage 3 (268 s),
 # 4.9 for training the ablation (two recipes x four seeds at a smaller, equal budget, in two worker processes: 296 s),
-# then its evaluation, the held-out evaluation and the attention maps (851 s in all). It continues from notebook 05's
-# stage-2 checkpoint (run alone, it trains stages 1 and 2 first) and reuses the cached data.
+# then its evaluation, the held-out evaluation and the attention maps (851 s in all; 388 s with stage 3 and the
+# ablation cached, since mini-GEdit scores its own 220 edits). It continues from notebook 05's stage-2 checkpoint (run
+# alone, it trains stages 1 and 2 first) and reuses the cached data.
 
 # %% tags=["parameters"]
 profile = "smoke"

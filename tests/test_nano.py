@@ -461,6 +461,18 @@ def test_a_blurring_round_trip_loses_the_small_objects_and_falls_under_the_bar()
     assert min(r["of max"] for r in rows) < diag.VAE_ORACLE_BAR
 
 
+def test_latent_noise_tolerance_keeps_the_oracle_at_zero_noise_and_loses_it_under_heavy_noise():
+    from dreamlite_core.eval import benchmark_items
+    from dreamlite_core.nano import diagnostics as diag
+    from dreamlite_core.world import GENEVAL_TASKS
+
+    items = benchmark_items("geneval", 24, "validation", seed=0)
+    rows = diag.latent_noise_tolerance(_PixelVAE(1), items, noise_levels=(0.0, 2.0))
+    assert [r["noise"] for r in rows] == [0.0, 2.0] and set(GENEVAL_TASKS) <= set(rows[0])
+    assert rows[0]["geneval"] == 1.0  # an exact round trip, no noise: the renders' score
+    assert rows[1]["geneval"] < 0.5  # noise twice the pixel range buries the shapes
+
+
 def test_vae_training_images_follow_the_text_to_image_task_mix():
     from dreamlite_core.nano import vae_training_images
     from dreamlite_core.world import T2I_TASKS, make_t2i_items, render_scenes

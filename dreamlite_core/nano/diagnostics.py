@@ -1,7 +1,7 @@
 """What notebook 03 shows: the in-context input built from real ShapesWorld latents, VAE reconstructions and what their
-round trip costs the mini benchmarks' oracle (``vae_oracle_items``, ``oracle_through_vae``, ``lost_objects``; also
-``benchmarks/vae_variants.py``), the U-Net's parameters against its pruning parent, and how fast the nano U-Net trains
-on this machine.
+round trip costs the mini benchmarks' oracle (``vae_oracle_items``, ``oracle_through_vae``, ``lost_objects``,
+``latent_noise_tolerance``; also ``benchmarks/vae_variants.py``), the U-Net's parameters against its pruning parent,
+and how fast the nano U-Net trains on this machine.
 
 Implements: figures and tables for DreamLite's in-context spatial concatenation (arXiv 2603.28713; PAPER_FACTS.md
 "The rest of the model") and its U-Net accounting. Introduced in ``notebooks/03_in_context_concatenation.py``.
@@ -296,3 +296,25 @@ def lost_objects(vae, images: np.ndarray, threshold: float = 0.3) -> dict:
     return {"images": int(len(images)), "objects": int(objects), "images_losing_an_object": int(fewer),
             "images_gaining_an_object": int(more), "lost": dict(lost.most_common()),
             "gained": dict(gained.most_common())}
+
+
+def latent_noise_tolerance(vae, items, noise_levels=(0.0, 0.1, 0.2, 0.3, 0.5), seed: int = 0) -> list[dict]:
+    """Is the decoder brittle? mini-GenEval of the items' true renders after encoding, adding ``eps`` x N(0, 1) to the
+    scaled latents (unit standard deviation overall: the scale the U-Net generates at), and decoding. One row
+    per level: ``noise`` and ``geneval`` (overall) plus its task accuracies. A decoder whose oracle falls at small
+    ``eps`` would turn a generator's small latent errors into blobs; one that holds asks the generator for less.
+    The same noise draw (``seed``) is scaled for every level."""
+    import torch
+
+    from ..eval import geneval_score
+    from ..world import render_scenes
+    from .vae import decode_latents, encode_images
+
+    items = list(items)
+    latents = encode_images(vae, render_scenes([it.scene for it in items]))
+    noise = torch.randn(latents.shape, generator=torch.Generator().manual_seed(seed))
+    rows = []
+    for eps in noise_levels:
+        report = geneval_score(decode_latents(vae, latents + float(eps) * noise), items)
+        rows.append({"noise": float(eps), "geneval": report["overall"], **report["by_task"]})
+    return rows
