@@ -162,7 +162,7 @@ def test_nano_unet_has_the_papers_block_types_and_runs_on_the_in_context_input()
     assert cfg["projection_class_embeddings_input_dim"] == 2 * cfg["addition_time_embed_dim"]
     torch.manual_seed(0)
     unet = build_nano_unet(TINY, prune=False)
-    x = torch.randn(2, 4, 8, 16)
+    x = torch.randn(2, TINY.unet_channels, TINY.latent_size, 2 * TINY.latent_size)
     text = torch.randn(2, 5, 32)
     out = unet(x, torch.tensor([10.0, 900.0]), encoder_hidden_states=text,
                encoder_attention_mask=torch.ones(2, 5, dtype=torch.long),
@@ -218,13 +218,13 @@ def test_latent_packing_stacks_each_2x2_patch_along_channels_and_unpacks_exactly
 
 
 # ---------------------------------------------------------------- VAE
-def test_vae_downsamples_x4_and_latent_scaling_round_trips():
+def test_vae_downsamples_x2_and_latent_scaling_round_trips():
     torch.manual_seed(0)
     vae = build_nano_vae(TINY)
     vae.register_to_config(scaling_factor=2.5, shift_factor=0.1)
     images = (np.random.default_rng(0).random((3, 32, 32, 3)) * 255).astype(np.uint8)
     latents = encode_images(vae, images)
-    assert latents.shape == (3, 4, 8, 8)
+    assert latents.shape == (3, 4, 16, 16)  # NanoConfig's default geometry: x2, 4 channels
     with torch.no_grad():
         raw = vae.encode(torch.from_numpy(images).permute(0, 3, 1, 2).float() / 127.5 - 1).latents
     assert torch.allclose(latents, (raw - 0.1) * 2.5, atol=1e-5)
@@ -331,8 +331,8 @@ def test_vae_crops_must_sit_on_the_latent_grid():
     torch.manual_seed(0)
     vae = build_nano_vae(TINY)
     images = np.zeros((4, 32, 32, 3), np.uint8)
-    with pytest.raises(ValueError, match="multiple of the VAE's downsampling factor 4"):
-        train_nano_vae(vae, images, steps=1, batch_size=2, crop=10, progress=False)
+    with pytest.raises(ValueError, match="multiple of the VAE's downsampling factor 2"):
+        train_nano_vae(vae, images, steps=1, batch_size=2, crop=9, progress=False)
     assert len(train_nano_vae(vae, images, steps=2, batch_size=2, crop=16, warmup=1, progress=False)) == 2
 
 
@@ -341,11 +341,12 @@ def test_vae_downsampling_follows_the_number_of_levels_in_the_settings():
 
     x2 = vae_config_from_settings({"vae_encoder_blocks": [0, 3], "vae_decoder_blocks": [3, 1],
                                    "latent_channels": 4, "vae_width": 16})
-    assert (x2.vae_downsample, x2.latent_size) == (2, 16)
+    assert (x2.vae_downsample, x2.vae_latent_size) == (2, 16)
     images = np.zeros((2, 32, 32, 3), np.uint8)
     assert encode_images(build_nano_vae(x2), images).shape == (2, 4, 16, 16)
     x4 = vae_config_from_settings({"vae_encoder_blocks": [0, 3, 3], "vae_decoder_blocks": [3, 3, 1]})
-    assert (x4.vae_downsample, x4.latent_size) == (4, 8)
+    assert (x4.vae_downsample, x4.vae_latent_size) == (4, 8)
+    assert encode_images(build_nano_vae(x4), images).shape == (2, 4, 8, 8)
     with pytest.raises(ValueError, match="needs 2 encoder and decoder levels"):
         build_nano_vae(x2.replace(vae_decoder_blocks=(3, 3, 1)))
 

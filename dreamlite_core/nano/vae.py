@@ -1,9 +1,10 @@
 """DreamLite-Nano's VAE: a diffusers ``AutoencoderTiny`` (TAESD family) trained on ShapesWorld renders.
 
 Implements: DreamLite's latent space (arXiv 2603.28713; PAPER_FACTS.md "The rest of the model": TAESDXL, an
-``AutoencoderTiny`` with a 4-channel latent at x8). The nano VAE maps 32x32 RGB to 8x8 latents (x4) with
-``latent_channels`` channels (16 by default: at 4 channels small stars and crosses blur into diamonds and cap the
-checker's oracle, FIELD_NOTES). Introduced in ``notebooks/03_in_context_concatenation.py``.
+``AutoencoderTiny`` with a 4-channel latent at x8). The nano VAE maps 32x32 RGB to 16x16x4 latents (x2, 4 channels;
+``NanoConfig`` and the profiles): at x4, with 4 or even 16 channels, small stars and crosses blur into diamonds and
+cap the checker's oracle (FIELD_NOTES; notebook 03 and the README measure it). Introduced in
+``notebooks/03_in_context_concatenation.py``.
 
 Latent convention (as diffusers' DreamLite pipeline decodes): the U-Net works on *scaled* latents
     z = (E(x) - shift_factor) * scaling_factor,     x = D(z / scaling_factor + shift_factor)
