@@ -7,12 +7,15 @@ GPU for the ``paper`` profile:
     python benchmarks/train_profile.py --profile default --no-ablation --set latent_packing=1 \
         --set 'block_out_channels=[16, 32, 128]' --set 'attention_head_dim=[1, 1, 4]' \
         --set 'attention_layout="lowest_direct"'    # a variant of the profile's U-Net through the whole chain
+    python benchmarks/train_profile.py --profile default --ablation-only --set ablation_steps=1000 \
+        --out results/ablation_1000_steps.json    # the direct-joint ablation at a larger equal budget
 
 Steps, each timed: the nano VAE (its PSNR, and the GenEval oracle *through* it: what the latent space caps), the
 training data (rendered, VAE-encoded, text-encoded), stages 1-3 (stage 1 also scored on VALIDATION GenEval, the
 number notebook 04's recipe rows use), the held-out TEST evaluation of stage 1 (GenEval, DPG) and stage 3 (all four
-mini benchmarks) beside oracle and chance, and the equal-compute direct-joint ablation (``--no-ablation`` skips it;
-it is also skipped when less than ``--ablation-needs-s`` of the deadline is left). Every step is the same cached
+mini benchmarks) beside oracle and chance, and the equal-compute direct-joint ablation, scored as notebook 06 scores
+it (``stages.ablation_rows``; ``--no-ablation`` skips it, ``--ablation-only`` skips stages 1-3 instead; it is also
+skipped when less than ``--ablation-needs-s`` of the deadline is left). Every step is the same cached
 artifact a notebook would build, under ``<root>/runs/<profile>/artifacts/``.
 
 ``--set KEY=VALUE`` overrides one ``[<profile>.train]`` setting for every step (VALUE is TOML; unknown keys are
@@ -100,6 +103,8 @@ def main(argv=None) -> int:
     parser.add_argument("--ablation-needs-s", type=float, default=150.0,
                         help="the time the ablation needs; it runs only when this much of the deadline is left")
     parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument("--ablation-only", action="store_true",
+                        help="skip stages 1-3 and their evaluation: the VAE, the data, then the ablation alone")
     parser.add_argument("--progress", action="store_true", help="show tqdm bars (off: one line per step)")
     parser.add_argument("--set", dest="overrides", type=parse_override, action="append", default=[],
                         metavar="KEY=VALUE", help="override one [<profile>.train] setting (VALUE in TOML syntax)")
@@ -170,7 +175,8 @@ def main(argv=None) -> int:
 
     # 3. stages 1-3
     folders = {}
-    for name, fn in (("stage1", stages.stage1), ("stage2", stages.stage2), ("stage3", stages.stage3)):
+    for name, fn in () if args.ablation_only else (("stage1", stages.stage1), ("stage2", stages.stage2),
+                                                   ("stage3", stages.stage3)):
         folders[name] = timed(name, fn, run, progress)
         summary.setdefault("stages", {})[name] = {**stages.stage_summary(folders[name]),
                                                   "eval_log": stages.read_logs(folders[name])[1]}
@@ -186,10 +192,11 @@ def main(argv=None) -> int:
             print("stage1 test", json.dumps(to_jsonable(summary["stage1_test"])), flush=True)
         write()
 
-    evaluation = timed("stage3_test", stages.evaluate_on_test, folders["stage3"], run)
-    summary["stage3_test"] = stages.headline_scores(evaluation)
-    print("stage3 test", json.dumps(to_jsonable(summary["stage3_test"])), flush=True)
-    write()
+    if not args.ablation_only:
+        evaluation = timed("stage3_test", stages.evaluate_on_test, folders["stage3"], run)
+        summary["stage3_test"] = stages.headline_scores(evaluation)
+        print("stage3 test", json.dumps(to_jsonable(summary["stage3_test"])), flush=True)
+        write()
 
     # 4. the ablation, when there is time for it
     if args.no_ablation or left() < args.ablation_needs_s:
@@ -198,16 +205,12 @@ def main(argv=None) -> int:
         print(f"ablation skipped: {summary['ablation_skipped']}", flush=True)
     else:
         ablation = timed("ablation_train", stages.ablation_runs, run, progress)
-        rows = []
-        for recipe, recipe_folders in ablation.items():
-            for seed, folder in zip(settings.ablation_seeds, recipe_folders):
-                ev = stages.evaluate_on_test(folder, run, per_task=settings.ablation_eval_per_task,
-                                             edits_per_type=settings.ablation_eval_edits_per_type,
-                                             benchmarks=("geneval", "imgedit"), calibrate=False)
-                rows.append({"recipe": recipe, "seed": int(seed), "geneval": ev["geneval"]["model"]["overall"],
-                             "imgedit": ev["imgedit"]["model"]["overall"]})
-                print(rows[-1], flush=True)
+        rows = timed("ablation_eval", stages.ablation_rows, run, ablation, settings)  # notebook 06's table
+        diff, spread = stages.ablation_difference(rows)
         summary["ablation"] = rows
+        summary["ablation_staged_minus_joint"], summary["ablation_max_seed_std"] = diff, spread
+        for m in stages.ABLATION_METRICS:
+            print(f"ablation {m}: staged - joint = {diff[m]:+.4f} (largest seed std {spread[m]:.4f})", flush=True)
     summary["seconds"]["total"] = round(time.perf_counter() - start, 1)
     write()
     print(f"total: {summary['seconds']['total']} s", flush=True)

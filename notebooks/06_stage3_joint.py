@@ -145,22 +145,12 @@ bars_table
 t_ablation = time.perf_counter()
 ablation = stages.ablation_runs(run)
 ablation_seconds = time.perf_counter() - t_ablation
-rows, curves = [], {}
-for recipe, folders in ablation.items():
-    for seed_i, folder in zip(settings.ablation_seeds, folders):
-        ev = stages.evaluate_on_test(folder, run, per_task=settings.ablation_eval_per_task,
-                                     edits_per_type=settings.ablation_eval_edits_per_type,
-                                     benchmarks=("geneval", "imgedit"), calibrate=False)
-        final = stages.read_logs(folder)[1][-1]  # validation losses at the last step (fixed validation draws)
-        rows.append({"recipe": recipe, "seed": seed_i, "val_loss_t2i": final["val_loss_t2i"],
-                     "val_loss_edit": final["val_loss_edit"], "geneval": ev["geneval"]["model"]["overall"],
-                     "imgedit": ev["imgedit"]["model"]["overall"], **{f"geneval_{k}": v for k, v in
-                                                                      ev["geneval"]["model"]["by_task"].items()}})
-        curves[f"{recipe}, seed {seed_i}"] = folder
+rows = stages.ablation_rows(run, ablation, settings)  # last-step validation losses, held-out GenEval and ImgEdit
+curves = {f"{recipe}, seed {seed_i}": folder for recipe, folders in ablation.items()
+          for seed_i, folder in zip(settings.ablation_seeds, folders)}
 ablation_table = pd.DataFrame(rows)
 run.table(ablation_table, "06_ablation_by_seed")
-ABLATION_METRICS = ("val_loss_t2i", "val_loss_edit", "geneval", "imgedit")
-ablation_stats = ablation_table.groupby("recipe")[list(ABLATION_METRICS)].agg(["mean", "std", "count"])
+ablation_stats = ablation_table.groupby("recipe")[list(stages.ABLATION_METRICS)].agg(["mean", "std", "count"])
 ablation_stats
 
 # %% [markdown]
@@ -172,11 +162,8 @@ run.figure(report.plot_loss_curves(report.loss_frame(curves), "Ablation: final-s
            "06_ablation_loss")
 
 # %%
-diff = {m: float(ablation_table[ablation_table.recipe == "staged"][m].mean()
-                 - ablation_table[ablation_table.recipe == "joint"][m].mean()) for m in ABLATION_METRICS}
-spread = {m: float(ablation_table.groupby("recipe")[m].std(ddof=1).max()) if len(ablation_table) > 2 else float("nan")
-          for m in ABLATION_METRICS}
-for m in ABLATION_METRICS:
+diff, spread = stages.ablation_difference(rows)
+for m in stages.ABLATION_METRICS:
     better = "lower is better" if m.startswith("val_loss") else "higher is better"
     print(f"{m} ({better}): staged - joint = {diff[m]:+.3f}; largest within-recipe seed std {spread[m]:.3f}")
 

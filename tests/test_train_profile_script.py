@@ -45,6 +45,18 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
     assert summary["stage3_test"]["geneval"]["oracle"] == 1.0 > summary["stage3_test"]["geneval"]["chance"]
     assert sorted(p.name for p in bundles.iterdir()) == ["stage1.tar", "stage2.tar", "stage3.tar", "vae.tar"]
 
+    # the ablation alone, at another budget: no stage 1-3 step, notebook 06's rows and differences
+    ablation_out = tmp_path / "out" / "ablation.json"
+    assert script.main(["--profile", "smoke", "--root", str(tmp_path / "root"), "--out", str(ablation_out),
+                        "--ablation-only", "--set", "ablation_steps=3", "--set", "ablation_seeds=[0, 1]",
+                        "--set", "ablation_workers=1"]) == 0
+    ablation = json.loads(ablation_out.read_text())
+    assert list(ablation["seconds"]) == ["vae", "data", "ablation_train", "ablation_eval", "total"]
+    assert sorted((r["recipe"], r["seed"]) for r in ablation["ablation"]) == [
+        ("joint", 0), ("joint", 1), ("staged", 0), ("staged", 1)]
+    assert all(np.isfinite(r["val_loss_t2i"]) and np.isfinite(r["val_loss_edit"]) for r in ablation["ablation"])
+    assert set(ablation["ablation_staged_minus_joint"]) == set(stages.ABLATION_METRICS)
+
     # unpack stage 3 and the VAE, add the pinned text encoder: the same pipeline as the artifact, same outputs
     artifact = next((tmp_path / "root" / "runs" / "smoke" / "artifacts").glob("stage3-*"))
     rebuilt = tmp_path / "rebuilt"

@@ -397,6 +397,17 @@ def test_prompt_sensitivity_is_zero_exactly_when_no_text_reaches_the_unet(tiny_r
                for r in deaf)
 
 
+def test_ablation_difference_is_staged_minus_joint_beside_the_larger_seed_spread():
+    rows = [{"recipe": r, "seed": i, "val_loss_t2i": t, "val_loss_edit": e, "geneval": g, "imgedit": 1.0}
+            for r, i, t, e, g in (("staged", 0, 0.30, 0.40, 0.0), ("staged", 1, 0.32, 0.44, 0.1),
+                                  ("joint", 0, 0.35, 0.40, 0.0), ("joint", 1, 0.35, 0.40, 0.0))]
+    diff, spread = stages.ablation_difference(rows)
+    assert diff["val_loss_t2i"] == pytest.approx(-0.04) and diff["val_loss_edit"] == pytest.approx(0.02)
+    assert diff["geneval"] == pytest.approx(0.05) and diff["imgedit"] == 0.0
+    assert spread["val_loss_edit"] == pytest.approx(np.std([0.40, 0.44], ddof=1)) and spread["imgedit"] == 0.0
+    assert np.isnan(stages.ablation_difference(rows[::2])[1]["geneval"])  # one seed per recipe: no spread
+
+
 def test_ablation_workers_deal_seeds_round_robin():
     from dreamlite_core.train.ablation_workers import deal_seeds
 

@@ -396,6 +396,44 @@ def ablation_runs(run, progress: bool = True) -> dict:
     return out
 
 
+#: What the ablation compares per run: validation losses at the last step (lower is better), held-out scores (higher).
+ABLATION_METRICS = ("val_loss_t2i", "val_loss_edit", "geneval", "imgedit")
+
+
+def ablation_rows(run, ablation: dict, settings: TrainSettings | None = None) -> list[dict]:
+    """One row per ablation run (``ablation_runs``' folders): ``recipe``, ``seed``, its validation losses at its last
+    step (the same fixed validation draws for every run), and mini-GenEval (with its task accuracies) and mini-ImgEdit
+    on the held-out TEST split at ``ablation_eval_per_task`` / ``ablation_eval_edits_per_type`` items."""
+    s = settings or settings_for(run)
+    rows = []
+    for recipe, folders in ablation.items():
+        for seed, folder in zip(s.ablation_seeds, folders):
+            ev = evaluate_on_test(folder, run, per_task=s.ablation_eval_per_task,
+                                  edits_per_type=s.ablation_eval_edits_per_type, benchmarks=("geneval", "imgedit"),
+                                  calibrate=False)
+            final = read_logs(folder)[1][-1]
+            rows.append({"recipe": recipe, "seed": int(seed), "val_loss_t2i": final["val_loss_t2i"],
+                         "val_loss_edit": final["val_loss_edit"], "geneval": ev["geneval"]["model"]["overall"],
+                         "imgedit": ev["imgedit"]["model"]["overall"],
+                         **{f"geneval_{k}": v for k, v in ev["geneval"]["model"]["by_task"].items()}})
+    return rows
+
+
+def ablation_difference(rows: list[dict]) -> tuple[dict, dict]:
+    """(staged mean minus direct-joint mean, the larger of the two recipes' seed standard deviations) for each of
+    :data:`ABLATION_METRICS`; the spread is NaN with fewer than two seeds per recipe."""
+    def values(recipe, metric):
+        return np.array([r[metric] for r in rows if r["recipe"] == recipe], dtype=float)
+
+    diff, spread = {}, {}
+    for m in ABLATION_METRICS:
+        staged, joint = values("staged", m), values("joint", m)
+        diff[m] = float(staged.mean() - joint.mean())
+        spread[m] = (float(max(staged.std(ddof=1), joint.std(ddof=1))) if min(len(staged), len(joint)) > 1
+                     else float("nan"))
+    return diff, spread
+
+
 # ---------------------------------------------------------------------------------------------- finding and loading
 def pipeline_folder(artifact: Path) -> Path:
     return Path(artifact) / PIPELINE_DIR
