@@ -236,6 +236,7 @@ metrics = {
                  "rows": rows, "staged_minus_joint": diff, "max_seed_std": spread},
     "attention_to_condition": {layer: {"generate": maps["generate"][layer]["mass"],
                                        "edit": maps["edit"][layer]["mass"],
-                                       "resolution": list(maps["edit"][layer]["resolution"])} for layer in maps["edit"]},
+                                       "resolution": list(maps["edit"][layer]["resolution"])}
+                               for layer in maps["edit"]},
 }
 run.write_results(metrics)

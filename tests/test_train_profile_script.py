@@ -56,6 +56,8 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
         ("joint", 0), ("joint", 1), ("staged", 0), ("staged", 1)]
     assert all(np.isfinite(r["val_loss_t2i"]) and np.isfinite(r["val_loss_edit"]) for r in ablation["ablation"])
     assert set(ablation["ablation_staged_minus_joint"]) == set(stages.ABLATION_METRICS)
+    assert sorted(ablation["ablation_eval_logs"]) == ["joint, seed 0", "joint, seed 1", "staged, seed 0",
+                                                      "staged, seed 1"]
 
     # unpack stage 3 and the VAE, add the pinned text encoder: the same pipeline as the artifact, same outputs
     artifact = next((tmp_path / "root" / "runs" / "smoke" / "artifacts").glob("stage3-*"))

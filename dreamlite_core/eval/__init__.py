@@ -15,8 +15,8 @@ from .edit import gedit_score, imgedit_score, judge_edit
 from .geneval import OUTCOMES as GENEVAL_OUTCOMES, evaluate_geneval, geneval_outcome, geneval_score
 from .io import read_eval_folder, write_eval_folder
 
-__all__ = ["BENCHMARKS", "Detection", "EvalInputError", "GENEVAL_OUTCOMES", "ImageAnalysis", "analyse_image", "benchmark_items",
-           "benchmark_table", "gate_statistics", "junk_images",
+__all__ = ["BENCHMARKS", "Detection", "EvalInputError", "GENEVAL_OUTCOMES", "ImageAnalysis", "analyse_image",
+           "benchmark_items", "benchmark_table", "gate_statistics", "junk_images",
            "calibration_points", "detect_objects", "detector_confusion", "dpg_score", "evaluate_geneval",
            "gedit_score", "geneval_outcome", "geneval_score", "imgedit_score", "judge_edit", "read_eval_folder",
            "relative_position", "score", "summary_of", "write_eval_folder"]

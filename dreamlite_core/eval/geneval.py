@@ -28,8 +28,8 @@ POSITION_THRESHOLD = 0.1
 
 
 #: What decided an item, for the outcome breakdown (ours, not GenEval's): the first failing clause's kind, or
-#: "correct". "no object" means no detection above the threshold at all: the image holds nothing the judge reads
-#: as one of the five shapes (a blob, an empty canvas).
+#: "correct". "no object" means no detection above the item's threshold at all (0.3; 0.9 for counting): the image
+#: holds nothing the judge reads as one of the five shapes (a blob, an empty canvas).
 OUTCOMES = ("correct", "no object", "shape or count", "colour", "position", "extra object")
 
 
