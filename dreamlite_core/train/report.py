@@ -231,6 +231,29 @@ def summary_frame(evaluations: dict):
     return pd.DataFrame(rows + list(calib_rows.values()))
 
 
+def plot_ablation_budgets(rows_by_budget: dict, title: str = ""):
+    """The ablation's last-step validation losses, one point per seed, staged beside direct joint: one column per
+    budget (``{label: stages.ablation_rows(...)}``), one row each for text-to-image and editing, each panel on its
+    own scale (the losses fall with the budget). A difference reads as one when the two recipes' points separate."""
+    labels = list(rows_by_budget)
+    fig, axes = new_figure(2, len(labels), "grid", squeeze=False)
+    for row, (metric, name) in enumerate((("val_loss_t2i", "text-to-image"), ("val_loss_edit", "editing"))):
+        for col, label in enumerate(labels):
+            ax = axes[row][col]
+            for x, recipe in enumerate(("staged", "joint")):
+                values = [r[metric] for r in rows_by_budget[label] if r["recipe"] == recipe]
+                ax.plot([x] * len(values), values, "o", color=f"C{x}", alpha=0.8)
+                ax.plot([x - 0.2, x + 0.2], [np.mean(values)] * 2, color=f"C{x}")
+            ax.set_xticks([0, 1], ["staged", "direct joint"])
+            ax.set_xlim(-0.6, 1.6)
+            ax.set_title(f"{name}, {label}", fontsize=10)
+            if col == 0:
+                ax.set_ylabel("validation loss, last step")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------- attention maps
 class _RecordingProcessor:
     """Wraps a self-attention processor: records, per call, how much attention each query of the target (left)
