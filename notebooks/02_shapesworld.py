@@ -174,8 +174,7 @@ gate_summary
 # ## Calibration: oracle and chance for each mini benchmark
 # Items come from the held-out test split (`mini.benchmark_items`: each benchmark's own balanced set). Notebooks 04-06
 # score their models on smaller sets of the same split (`train.stages.eval_items`: equal GenEval tasks and ImgEdit
-# types, with mini-GEdit judged on the same edits, so its groups are unequal there) and print oracle and chance on
-# those very items. The oracle scores the ground-truth renders; chance shuffles images between items of the same task
+# types; `train.stages.gedit_eval_items`: equal GEdit groups) and print oracle and chance on those very items. The oracle scores the ground-truth renders; chance shuffles images between items of the same task
 # or edit type; for edits, *identity* returns the source unchanged (a no-op edit).
 
 # %%

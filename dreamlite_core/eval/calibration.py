@@ -26,7 +26,8 @@ def benchmark_items(benchmark: str, n: int, split: str = "test", seed: int = 0) 
     nine types in equal shares, or GEdit's eleven groups in equal shares; the held-out ``test`` split by default.
     Notebook 02 calibrates on these sets, notebook 03 checks the VAE on their VALIDATION counterparts
     (``nano.diagnostics.vae_oracle_items``) and notebook 10 scores Core ML variants on the GenEval set; notebooks
-    04-06 score models on smaller sets drawn by ``train.stages.eval_items``, with oracle and chance on those items."""
+    04-06 score models on smaller sets drawn by ``train.stages.eval_items`` (and ``gedit_eval_items``, through this
+    function), with oracle and chance on those items."""
     from ..world.edit import GEDIT_GROUPS, make_edit_items
     from ..world.t2i import GENEVAL_TASKS, make_t2i_items
 
