@@ -152,7 +152,8 @@ print(f"stage 1: {summary1['steps']} steps x {settings.batch_size} in {summary1[
 # (`pipe.generate(..., init_images=renders, strength=...)`, diffusers' img2img convention). At s = 1 this is
 # ordinary generation; at low s the model is handed the layout and only has to finish the shapes. A curve that is
 # high on the left and falls to the floor on the right says the model can refine shapes it is given but cannot
-# compose them from noise. The decoder is not what limits it (the VAE keeps 0.93 of the GenEval oracle, notebook 03),
+# compose them from noise. The decoder is not what limits it (the VAE keeps 1.00 of the GenEval oracle, notebook 03,
+# and still 0.99 with noise of 0.1 standard deviations added to the true latents: `results/vae_latent_noise.json`),
 # and simply training more at high noise levels did not help (the recipe table's logit-normal row).
 
 # %%
