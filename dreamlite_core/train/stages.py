@@ -536,8 +536,11 @@ def evaluate_pipeline(pipe, settings: TrainSettings, split: str = "test", seed: 
     """The mini benchmarks of ``pipe`` on ``split`` (``"test"``: the held-out compositions), each beside its oracle
     (ground-truth renders) and chance (shuffled pairings) scored by the same judge.
 
-    Returns ``{benchmark: {"model": report, "oracle": report, "chance": report[, "identity": report]}}`` plus
-    ``"images"``: the generated / edited uint8 arrays and their items (for sample grids), and ``"seconds"``.
+    ``per_task`` GenEval items per task (and DPG paragraphs); ``edits_per_type`` ImgEdit edits per type, and as many
+    GEdit edits per group on GEdit's own set (:func:`gedit_eval_items`). Returns ``{benchmark: {"model": report,
+    "oracle": report, "chance": report[, "identity": report]}}`` plus ``"images"``: the generated / edited uint8
+    arrays and their items (``"geneval"``, ``"dpg"``, ``"edit"`` for ImgEdit, ``"gedit"``; for sample grids), and
+    ``"seconds"``.
     """
     from ..eval import calibration_points, dpg_score, gedit_score, geneval_score, imgedit_score, summary_of
     from ..world import render_scene
