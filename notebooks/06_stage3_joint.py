@@ -98,7 +98,7 @@ tables["imgedit"]
 # **Where does mini-GenEval's score go?** Each item fails on its first unmet clause, or on nothing at all being
 # detected: "no object" means the judge finds none of the five shapes above its confidence threshold (0.3; 0.9 for
 # counting), so the image holds blobs or nothing. Chance (the true renders shuffled within each task) fails on
-# shape, count and colour instead.
+# shape or count, colour and position instead, never on "no object".
 
 # %%
 outcomes = report.geneval_outcome_frame(evaluation)

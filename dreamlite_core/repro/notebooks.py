@@ -62,7 +62,8 @@ NOTEBOOKS: tuple[Notebook, ...] = (
              {"smoke": 19.1, "default": 244.2}),
     Notebook("06", "06_stage3_joint", "Stage 3: joint training (+ direct-joint ablation)",
              "task-progressive pretraining, stage 3; the stability claim",
-             "joint training, direct-joint ablation, attention maps, all four mini benchmarks",
+             "joint training, direct-joint ablation (and its 1000-step run), attention maps, all four mini "
+             "benchmarks, where mini-GenEval's score goes",
              {"smoke": 46.2, "default": 850.6}),  # default: stage 3 (268 s), the 4-seed ablation (296 s), cold
     Notebook("10", "10_coreml_iphone", "Core ML on iPhone", "deployment",
              "Core ML packages, compression variants, PSNR parity, full-size export size and memory",
