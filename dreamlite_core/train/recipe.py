@@ -362,6 +362,20 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "ImgEdit 1.06 (1.06; no-op 1.08), GEdit 0.00 (0.06); validation losses after stage 3 0.243 and 0.353 "
              "against 0.290 and 0.417. Lower losses, no benchmark off chance: the default stays packed "
              "(results/default_chain_unpacked_16_32_128.json)"},
+    {"choice": "8 latent channels on the default U-Net's 8x8 grid instead of 16: an x4 8-channel VAE (8x8x8 latents, "
+               "unpacked) or an x2 2-channel VAE packed 2x2 (16x16x2 read as 8x8x8), each on the default's 7,500-step "
+               "VAE schedule; single-object and colour prompts only, 2000 x 32, training seeds 0 and 1 "
+               "(stage1_variant.py --nano-set latent_channels=8 ... / --nano-set latent_channels=2)",
+     "where": "2-core CPU (AMD EPYC), 1 thread, 2-3 runs at once", "samples_per_s": 97.0, "samples_seen": 64000,
+     "score": 0.027,
+     "note": "9 and 7 of 288 validation GenEval items on x4 8-channel latents, 8 and 7 on x2 2-channel latents packed, "
+             "against 2 and 1 for the default's 16 channels (its x2 4-channel VAE on the same schedule, beside them) "
+             "and 47 and 49 for x2 latents unpacked on the 16x32 grid; all under chance (19). Shape word's share at "
+             "s = 0.7: 0.23 and 0.22, 0.29 and 0.24, against 0.18 and 0.15. Fewer channels help a little and "
+             "repeat across seeds; the grid decides. The VAEs pay for it: 21 and 5 of the 35 oracle rows under 0.90 "
+             "(x4 8-channel 41.0 dB, DPG through it 0.75 of the maximum; x2 2-channel 46.3 dB, 'other' questions "
+             "0.69), where the default's VAE keeps all 35 on one thread: not adopted "
+             "(results/stage1_latent_channels.json)"},
     {"choice": "the x2 4-channel VAE of those runs (the default's first cosine cycle: 2,500 steps x 32), scored by "
                "benchmarks/vae_variants.py --vae",
      "where": "2-core CPU (AMD EPYC), 2 threads", "samples_per_s": None, "samples_seen": 80000, "score": None,
