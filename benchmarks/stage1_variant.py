@@ -10,6 +10,7 @@
     python benchmarks/stage1_variant.py NAME --set logit_mean=1.0    # more training at high noise levels
     python benchmarks/stage1_variant.py NAME --nano-set latent_channels=4 --nano-set 'vae_encoder_blocks=[0, 3]' \
         --nano-set 'vae_decoder_blocks=[3, 1]'   # another VAE (here x2, 16x16x4 latents), trained and cached first
+    python benchmarks/stage1_variant.py NAME --nano-set latent_channels=2   # x2 2-channel latents, read packed as 8x8x8
     python benchmarks/stage1_variant.py NAME --nano-set 'vae_encoder_blocks=[1, 3, 3]' --vae-only  # that VAE only
 
 ``--set KEY=VALUE`` overrides one ``[<profile>.train]`` setting, including those the profile leaves at their default
