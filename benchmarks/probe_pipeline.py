@@ -3,12 +3,14 @@ shape-word grid and the prompt-sensitivity measurement of notebook 04, for a sta
 the paper profile on a lent GPU).
 
     python benchmarks/probe_pipeline.py ARTIFACT --name paper_gpu_stage1 [--label "paper profile, stage 1 (H100)"]
-                                              [--profile paper] [--seed 0]
+                                              [--profile paper] [--seed 0] [--test]
 
 ``ARTIFACT`` is a stage folder holding ``pipeline/`` (``train_profile.py --bundle`` writes ``<stage>.tar`` and
 ``vae.tar``: unpack both into one folder and copy ``text_encoder/`` and ``tokenizer/`` from any local stage's
 ``pipeline/``; they are the pinned MiniLM). Writes ``figures/<name>_samples.png``, ``figures/<name>_shape_words.png``,
 ``figures/<name>_prompt_sensitivity.png`` and ``results/<name>.json`` under ``--output-dir`` (the repository).
+``--test`` also scores mini-GenEval on the held-out TEST split (the same number of items per task; compositions never
+trained on), so one model's seen and unseen compositions compare item count for item count.
 
 Implements: notebook 04's probes ("Does the model read the shape word?", ``dreamlite_core.train.probes``) as a
 script, so a model trained on another machine is measured by the same code on this one.
@@ -42,6 +44,8 @@ def main(argv=None) -> int:
     parser.add_argument("--guidance-scale", type=float, default=None, help="default: the profile's guidance_scale")
     parser.add_argument("--num-inference-steps", type=int, default=None,
                         help="sampler steps (default: the profile's num_inference_steps)")
+    parser.add_argument("--test", action="store_true",
+                        help="also score mini-GenEval on the held-out test split, as many items per task")
     parser.add_argument("--output-dir", type=Path, default=REPO_ROOT, help="where figures/ and results/ go")
     args = parser.parse_args(argv)
 
@@ -67,6 +71,12 @@ def main(argv=None) -> int:
     validation = {**stages.headline_scores(ev), "per_task": per_task, "guidance_scale": guidance,
                   "num_inference_steps": steps}
     print("validation", validation, flush=True)
+    held_out = {}
+    if args.test:
+        ev = stages.evaluate_pipeline(pipe, settings, "test", args.seed, benchmarks=("geneval",), per_task=per_task,
+                                      guidance_scale=guidance, num_inference_steps=steps)
+        held_out = {"test": {**stages.headline_scores(ev), "per_task": per_task}}
+        print("test", held_out["test"], flush=True)
 
     # fixed prompts, two per GenEval task, from the validation split and from the held-out test split, each sample
     # beside ShapesWorld's own render: the test compositions (colour-shape pairs, counts, ...) were never trained on
@@ -93,7 +103,7 @@ def main(argv=None) -> int:
                f"{args.name}_prompt_sensitivity")
     for row in sensitivity:
         print({k: round(v, 3) for k, v in row.items()}, flush=True)
-    run.write_results({"validation": validation, "shape_word_pixel_change": pixel_change,
+    run.write_results({"validation": validation, **held_out, "shape_word_pixel_change": pixel_change,
                        "prompt_sensitivity": sensitivity},
                       unet_sha256=sha256_file(stages.pipeline_folder(args.artifact) / "unet" / UNET_WEIGHTS))
     return 0

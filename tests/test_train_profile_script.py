@@ -75,10 +75,12 @@ def test_train_profile_summary_and_bundles_round_trip(tmp_path):
 
     # the rebuilt stage is probed like notebook 04's model
     assert _script("probe_pipeline").main([str(rebuilt), "--name", "probe", "--profile", "smoke", "--per-task", "2",
-                                           "--guidance-scale", "3.5", "--num-inference-steps", "3",
+                                           "--guidance-scale", "3.5", "--num-inference-steps", "3", "--test",
                                            "--output-dir", str(tmp_path / "probe")]) == 0
     probed = json.loads((tmp_path / "probe" / "results" / "probe.json").read_text())["metrics"]
-    assert set(probed) == {"validation", "shape_word_pixel_change", "prompt_sensitivity"}
+    assert set(probed) == {"validation", "test", "shape_word_pixel_change", "prompt_sensitivity"}
+    assert probed["test"]["per_task"] == 2 and probed["test"]["geneval"]["oracle"] == 1.0  # held-out renders
+    assert set(probed["test"]["geneval_by_task"]) == set(probed["validation"]["geneval_by_task"])
     assert {k: probed["validation"][k] for k in ("per_task", "guidance_scale", "num_inference_steps")} == {
         "per_task": 2, "guidance_scale": 3.5, "num_inference_steps": 3}
     assert [row["sigma"] for row in probed["prompt_sensitivity"]] == [0.9, 0.7, 0.5, 0.3]
