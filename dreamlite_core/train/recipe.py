@@ -304,7 +304,9 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "triangle asked for. The x4 default on the same prompts and recipe, beside them: 524 and 643 s (122 and "
              "107 samples/s), 6 and 5 of 288 (single object 4 and 3, colours 2 and 2), share 0.14 and 0.16. x2 at "
              "64k scores what x4 reached only at 333k (0.18, in 1,295 s on 2 threads): about 5x the sample "
-             "efficiency for 2.2-2.3x the cost per sample (results/stage1_single_task_x2_x4.json)"},
+             "efficiency for 2.2-2.3x the cost per sample. On 48 held-out TEST items per task (colour-shape pairs "
+             "never trained on; probe_pipeline.py --test): single object 25 and 27 of 48, colours 11 and 12, half "
+             "their validation score (results/stage1_single_task_x2_x4.json)"},
     {"choice": "unpacked x2 latents, widths (16, 64, 128), on the heavy mix (single-object and colour prompts "
                "weighted 5 each, about half the data), batch 32 x 2000, training seeds 0 and 1",
      "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once", "samples_per_s": 47.5, "samples_seen": 64000,
