@@ -87,7 +87,9 @@ RECIPE_MEASUREMENTS: list[dict] = [
              "of 24); shape word's share 0.33 / 0.42 / 0.43 / 0.44 against 0.22 / 0.15 / 0.14 / 0.17; it draws "
              "circles, squares, triangles and crosses when asked (stars stay small blobs; "
              "figures/single_task_stage1_shape_words.png). The shape word is learned: it needs about 5x the "
-             "samples the default stage 1 sees"},
+             "samples the default stage 1 sees. At 48 items per task (probe_pipeline.py --test): validation single "
+             "object 27, colours 24 of 48; held-out test (colour-shape pairs never trained on) 20 and 19 "
+             "(results/stage1_mixes_333k.json)"},
     {"choice": "the same 332,800 samples on the default task mix: batch 128 x 2600 steps (stage1_variant.py --set "
                "batch_size=128 --set stage1_steps=2600)", "where": "2-core CPU (AMD EPYC), 1 thread, 2 runs at once",
      "samples_per_s": 160.0, "samples_seen": 332800, "score": 0.042,
