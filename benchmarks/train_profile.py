@@ -209,9 +209,8 @@ def main(argv=None) -> int:
         diff, spread = stages.ablation_difference(rows)
         summary["ablation"] = rows
         summary["ablation_staged_minus_joint"], summary["ablation_max_seed_std"] = diff, spread
-        summary["ablation_eval_logs"] = {f"{recipe}, seed {seed}": stages.read_logs(folder)[1]  # the curves
-                                         for recipe, recipe_folders in ablation.items()
-                                         for seed, folder in zip(settings.ablation_seeds, recipe_folders)}
+        summary["ablation_eval_logs"] = {label: stages.read_logs(folder)[1]  # the validation curves
+                                         for label, folder in stages.ablation_curves(ablation, settings).items()}
         for m in stages.ABLATION_METRICS:
             print(f"ablation {m}: staged - joint = {diff[m]:+.4f} (largest seed std {spread[m]:.4f})", flush=True)
     summary["seconds"]["total"] = round(time.perf_counter() - start, 1)

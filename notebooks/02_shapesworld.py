@@ -174,8 +174,9 @@ gate_summary
 # ## Calibration: oracle and chance for each mini benchmark
 # Items come from the held-out test split (`mini.benchmark_items`: each benchmark's own balanced set). Notebooks 04-06
 # score their models on smaller sets of the same split (`train.stages.eval_items`: equal GenEval tasks and ImgEdit
-# types; `train.stages.gedit_eval_items`: equal GEdit groups) and print oracle and chance on those very items. The oracle scores the ground-truth renders; chance shuffles images between items of the same task
-# or edit type; for edits, *identity* returns the source unchanged (a no-op edit).
+# types; `train.stages.gedit_eval_items`: equal GEdit groups) and print oracle and chance on those very items. The
+# oracle scores the ground-truth renders; chance shuffles images between items of the same task or edit type; for
+# edits, *identity* returns the source unchanged (a no-op edit).
 
 # %%
 sizes = {"geneval": judge["geneval_items"], "dpg": judge["dpg_items"], "imgedit": judge["imgedit_items"],

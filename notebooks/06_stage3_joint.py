@@ -148,8 +148,7 @@ t_ablation = time.perf_counter()
 ablation = stages.ablation_runs(run)
 ablation_seconds = time.perf_counter() - t_ablation
 rows = stages.ablation_rows(run, ablation, settings)  # last-step validation losses, held-out GenEval and ImgEdit
-curves = {f"{recipe}, seed {seed_i}": folder for recipe, folders in ablation.items()
-          for seed_i, folder in zip(settings.ablation_seeds, folders)}
+curves = stages.ablation_curves(ablation, settings)
 ablation_table = pd.DataFrame(rows)
 run.table(ablation_table, "06_ablation_by_seed")
 ablation_stats = ablation_table.groupby("recipe")[list(stages.ABLATION_METRICS)].agg(["mean", "std", "count"])

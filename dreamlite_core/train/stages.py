@@ -419,6 +419,13 @@ def ablation_rows(run, ablation: dict, settings: TrainSettings | None = None) ->
     return rows
 
 
+def ablation_curves(ablation: dict, settings: TrainSettings) -> dict:
+    """``{"<recipe>, seed <seed>": folder}`` for every ablation run (``ablation_runs``' folders), the labels of the
+    ablation's loss curves (``report.loss_frame``) and of its validation logs."""
+    return {f"{recipe}, seed {seed}": folder for recipe, folders in ablation.items()
+            for seed, folder in zip(settings.ablation_seeds, folders)}
+
+
 def ablation_difference(rows: list[dict]) -> tuple[dict, dict]:
     """(staged mean minus direct-joint mean, the larger of the two recipes' seed standard deviations) for each of
     :data:`ABLATION_METRICS`; the spread is NaN with fewer than two seeds per recipe."""
