@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tomllib
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 
 from dreamlite_core.cli import main
 from dreamlite_core.repro import PROFILE_NAMES, ProfileError, Run, config_hash, load_profile, new_figure
+from dreamlite_core.repro.outputs import share_identical_files
 from dreamlite_core.repro.profiles import PROFILES_FILE
 
 
@@ -113,6 +115,38 @@ def test_interrupted_artifact_build_leaves_nothing(tmp_path):
     assert list(run.artifacts_dir.iterdir()) == []
     built = run.artifact("thing", {"steps": 3}, lambda f: (f / "ok.bin").write_text("y"))
     assert (built / "ok.bin").exists()
+
+
+def test_artifacts_holding_the_same_large_file_share_one_copy_on_disk(tmp_path):
+    # Every stage's pipeline carries the same MiniLM weights; on disk they must be one inode, while each
+    # artifact still reads its own bytes, and a file that differs (or is small) keeps its own copy.
+    run = Run("00_test", "smoke", root=tmp_path)
+    big = bytes(range(256)) * 8192  # 2 MiB
+
+    def build(content: bytes, tag: str):
+        def write(folder):
+            (folder / "text_encoder").mkdir()
+            (folder / "text_encoder" / "model.safetensors").write_bytes(content)
+            (folder / "unet.bin").write_bytes(tag.encode() * (1 << 20))  # 1 MiB, different per artifact
+            (folder / "config.json").write_text("{}")
+        return write
+
+    a = run.artifact("stage", {"n": 1}, build(big, "a"))
+    b = run.artifact("stage", {"n": 2}, build(big, "b"))
+    c = run.artifact("stage", {"n": 3}, build(big[::-1], "c"))
+    te = [f / "text_encoder" / "model.safetensors" for f in (a, b, c)]
+    assert te[0].stat().st_ino == te[1].stat().st_ino != te[2].stat().st_ino
+    assert te[0].read_bytes() == te[1].read_bytes() == big and te[2].read_bytes() == big[::-1]
+    assert (a / "unet.bin").stat().st_ino != (b / "unet.bin").stat().st_ino
+    assert (a / "config.json").stat().st_nlink == 1
+    shared = sorted(p.name for p in (run.artifacts_dir / ".shared").iterdir())
+    assert len(shared) == 5  # two MiniLM-like blobs and three 1 MiB files, each held once
+    assert share_identical_files(b, run.artifacts_dir / ".shared") == 0  # already shared: nothing more to save
+    shutil.rmtree(a)
+    assert te[1].read_bytes() == big  # deleting one artifact leaves the others whole
+    shutil.rmtree(c)
+    run.artifact("stage", {"n": 4}, build(big, "d"))  # the next build drops what only a and c held
+    assert len(list((run.artifacts_dir / ".shared").iterdir())) == 3 and te[1].read_bytes() == big
 
 
 def test_results_carry_metrics_and_provenance(tmp_path):

@@ -8,6 +8,8 @@ Implements: the companion's reproducibility contract (no paper section). Introdu
 - Tables: CSV for machines and Markdown for people. ``<output_dir>/tables/<name>.{csv,md}``.
 - Artifacts (datasets, checkpoints): built once per config under ``runs/<profile>/artifacts/<name>-<hash>/``,
   written to a temporary folder and renamed into place, so an interrupted build leaves nothing half-written.
+  Large files that several artifacts hold byte for byte (every stage's pipeline carries the same 87 MiB MiniLM)
+  are stored once, as hard links into ``artifacts/.shared/<sha256>``; an artifact is read-only once built.
 - Results: ``<output_dir>/results/<notebook>.json`` = notebook, profile, metrics, provenance.
 - ``runs/<profile>/manifest.json`` lists every file written here with its sha256 and the notebook that made it.
 """
@@ -206,6 +208,7 @@ class Run:
         tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=self.artifacts_dir))
         try:
             build(tmp)
+            share_identical_files(tmp, self.artifacts_dir / SHARED_DIR)
             (tmp / "artifact_config.json").write_text(json.dumps(to_jsonable(config), indent=2, sort_keys=True))
             if final.exists():  # a stale folder without its config marker: an interrupted older layout
                 shutil.rmtree(final)
@@ -240,6 +243,45 @@ class Run:
             tmp = self.manifest_path.with_suffix(f".json.tmp{os.getpid()}")
             tmp.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
             tmp.replace(self.manifest_path)
+
+
+SHARED_DIR = ".shared"
+SHARE_MIN_BYTES = 1 << 20  # smaller files are not worth a link
+
+
+def share_identical_files(folder: Path, store: Path, min_bytes: int = SHARE_MIN_BYTES) -> int:
+    """Replace each file of ``folder`` of at least ``min_bytes`` by a hard link to ``store/<sha256>``, the first
+    copy of those bytes; return the bytes saved. Where hard links are not possible (``store`` on another file
+    system, a file system without them) the copies stay. Shared copies that no artifact links to any more (their
+    artifacts were deleted) are removed first. Safe for processes sharing a store: linking into it is atomic, and
+    a file is only ever swapped for a link to identical bytes."""
+    for orphan in (p for p in store.glob("*") if p.is_file() and p.stat().st_nlink == 1):
+        orphan.unlink(missing_ok=True)
+    saved = 0
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        size = path.stat().st_size
+        if size < min_bytes:
+            continue
+        store.mkdir(parents=True, exist_ok=True)
+        blob = store / sha256_file(path)
+        try:
+            os.link(path, blob)  # the first copy of these bytes becomes the shared one
+            continue
+        except FileExistsError:
+            pass
+        except OSError:
+            return saved
+        link = path.with_name(f".{path.name}.link")
+        link.unlink(missing_ok=True)
+        try:
+            if blob.stat().st_size != size or os.path.samefile(blob, path):
+                continue
+            os.link(blob, link)
+        except FileNotFoundError:  # another process pruned it as an orphan just now: keep this copy
+            continue
+        os.replace(link, path)
+        saved += size
+    return saved
 
 
 @contextmanager
