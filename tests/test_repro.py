@@ -117,6 +117,17 @@ def test_interrupted_artifact_build_leaves_nothing(tmp_path):
     assert (built / "ok.bin").exists()
 
 
+def test_artifact_folders_get_the_permissions_mkdir_would_give(tmp_path):
+    # mkdtemp alone makes 0700 folders, which the other users of a shared workshop machine could not read
+    run = Run("00_test", "smoke", root=tmp_path)
+    old = os.umask(0o027)
+    try:
+        folder = run.artifact("thing", {"steps": 3}, lambda f: (f / "w.txt").write_text("w"))
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o750
+
+
 def test_artifacts_holding_the_same_large_file_share_one_copy_on_disk(tmp_path):
     # Every stage's pipeline carries the same MiniLM weights; on disk they must be one inode, while each
     # artifact still reads its own bytes, and a file that differs (or is small) keeps its own copy.

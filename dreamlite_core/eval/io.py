@@ -27,11 +27,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..repro.outputs import temp_dir
 from ..world.edit import EditItem
 from ..world.render import render_scene
 from ..world.scene import SceneError
@@ -57,8 +57,7 @@ def write_eval_folder(folder, items, images, source_images=None, overwrite: bool
     if folder.exists() and any(folder.iterdir()):
         if not overwrite:
             raise EvalInputError(f"{folder} exists and is not empty; pass overwrite=True to replace it")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    tmp = temp_dir(folder.parent, f".{folder.name}-")
     try:
         lines = []
         for i, (it, im) in enumerate(zip(items, images)):

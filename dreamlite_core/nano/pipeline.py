@@ -31,6 +31,7 @@ from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
 from diffusers.utils.torch_utils import randn_tensor
 
 from ..paper import TASK_PREFIX_EDIT, TASK_PREFIX_GENERATE
+from ..repro.outputs import temp_dir
 from .config import NanoConfig
 from .flow import in_context_velocity, make_scheduler, set_sampling_timesteps
 from .in_context import task_prompt
@@ -107,8 +108,7 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
         """``DiffusionPipeline.save_pretrained`` into a temporary sibling folder, then renamed into place: an
         interrupted save leaves the old folder (or nothing), never a half-written one."""
         target = Path(save_directory)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+        tmp = temp_dir(target.parent, f".{target.name}.tmp-")
         try:
             super().save_pretrained(str(tmp), **kwargs)
             if target.exists():

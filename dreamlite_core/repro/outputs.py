@@ -66,6 +66,17 @@ def atomic_write(path: str | os.PathLike, mode: str = "w"):
         raise
 
 
+def temp_dir(parent: Path, prefix: str) -> Path:
+    """A new empty folder in ``parent`` (made if missing) to build into and rename into place, with the permissions
+    ``mkdir`` would give (0777 less the umask; ``mkdtemp`` alone makes it 0700, which other users cannot read)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    return folder
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -204,8 +215,7 @@ class Run:
         final = self.artifacts_dir / f"{name}-{config_hash(config)}"
         if (final / "artifact_config.json").exists():
             return final
-        self.artifacts_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=self.artifacts_dir))
+        tmp = temp_dir(self.artifacts_dir, f".{name}-")
         try:
             build(tmp)
             share_identical_files(tmp, self.artifacts_dir / SHARED_DIR)
