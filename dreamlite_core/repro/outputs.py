@@ -55,9 +55,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w"):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as f:
             yield f
         os.replace(tmp, path)
@@ -71,10 +69,14 @@ def temp_dir(parent: Path, prefix: str) -> Path:
     ``mkdir`` would give (0777 less the umask; ``mkdtemp`` alone makes it 0700, which other users cannot read)."""
     parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    folder.chmod(0o777 & ~umask)
+    folder.chmod(0o777 & ~_umask())
     return folder
+
+
+def _umask() -> int:
+    umask = os.umask(0)  # the only way to read it is to set it
+    os.umask(umask)
+    return umask
 
 
 def sha256_file(path: Path) -> str:
@@ -265,8 +267,12 @@ def share_identical_files(folder: Path, store: Path, min_bytes: int = SHARE_MIN_
     system, a file system without them) the copies stay. Shared copies that no artifact links to any more (their
     artifacts were deleted) are removed first. Safe for processes sharing a store: linking into it is atomic, and
     a file is only ever swapped for a link to identical bytes."""
-    for orphan in (p for p in store.glob("*") if p.is_file() and p.stat().st_nlink == 1):
-        orphan.unlink(missing_ok=True)
+    for orphan in store.glob("*"):
+        try:
+            if orphan.stat().st_nlink == 1:
+                orphan.unlink()
+        except FileNotFoundError:  # another process pruned it first
+            pass
     saved = 0
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
         size = path.stat().st_size
