@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -127,6 +128,16 @@ def test_bad_edit_images_raise_clear_errors(pipe):
         pipe.edit(rgb, "", num_inference_steps=1)
     with pytest.raises(ValueError, match="uint8"):
         pipe.edit(np.zeros((32, 32, 3), np.float32), "x", num_inference_steps=1)
+
+
+def test_saved_folders_and_weights_get_plain_permissions(saved):
+    # safetensors writes its files 0600 and the temporary folder starts 0700; a saved pipeline must be readable
+    # as far as the umask allows, like any file the user writes
+    umask = os.umask(0)
+    os.umask(umask)
+    weights = next((saved / "unet").glob("*.safetensors"))
+    assert saved.stat().st_mode & 0o777 == 0o777 & ~umask
+    assert weights.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_missing_incomplete_and_corrupt_model_folders(saved, tmp_path):

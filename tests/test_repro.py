@@ -117,15 +117,21 @@ def test_interrupted_artifact_build_leaves_nothing(tmp_path):
     assert (built / "ok.bin").exists()
 
 
-def test_artifact_folders_get_the_permissions_mkdir_would_give(tmp_path):
-    # mkdtemp alone makes 0700 folders, which the other users of a shared workshop machine could not read
+def test_artifacts_get_the_permissions_mkdir_and_open_would_give(tmp_path):
+    # mkdtemp makes 0700 folders and safetensors writes 0600 files: the other users of a shared workshop machine
+    # could read neither
+    import torch
+    from safetensors.torch import save_file
+
     run = Run("00_test", "smoke", root=tmp_path)
     old = os.umask(0o027)
     try:
-        folder = run.artifact("thing", {"steps": 3}, lambda f: (f / "w.txt").write_text("w"))
+        folder = run.artifact("thing", {"steps": 3},
+                              lambda f: save_file({"w": torch.zeros(2)}, str(f / "model.safetensors")))
     finally:
         os.umask(old)
     assert folder.stat().st_mode & 0o777 == 0o750
+    assert (folder / "model.safetensors").stat().st_mode & 0o777 == 0o640
 
 
 def test_artifacts_holding_the_same_large_file_share_one_copy_on_disk(tmp_path):

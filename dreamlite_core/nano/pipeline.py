@@ -31,7 +31,7 @@ from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
 from diffusers.utils.torch_utils import randn_tensor
 
 from ..paper import TASK_PREFIX_EDIT, TASK_PREFIX_GENERATE
-from ..repro.outputs import temp_dir
+from ..repro.outputs import plain_permissions, temp_dir
 from .config import NanoConfig
 from .flow import in_context_velocity, make_scheduler, set_sampling_timesteps
 from .in_context import task_prompt
@@ -111,6 +111,7 @@ class DreamLiteNanoPipeline(DiffusionPipeline):
         tmp = temp_dir(target.parent, f".{target.name}.tmp-")
         try:
             super().save_pretrained(str(tmp), **kwargs)
+            plain_permissions(tmp)
             if target.exists():
                 old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
                 old.rmdir()

@@ -73,6 +73,15 @@ def temp_dir(parent: Path, prefix: str) -> Path:
     return folder
 
 
+def plain_permissions(folder: Path) -> None:
+    """Give every folder and file under ``folder`` the permissions ``mkdir`` and ``open`` would (0777 and 0666 less
+    the umask): safetensors writes its files 0600, which other users of a shared machine cannot read."""
+    umask = _umask()
+    for path in [folder, *folder.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
+
+
 def _umask() -> int:
     umask = os.umask(0)  # the only way to read it is to set it
     os.umask(umask)
@@ -220,6 +229,7 @@ class Run:
         tmp = temp_dir(self.artifacts_dir, f".{name}-")
         try:
             build(tmp)
+            plain_permissions(tmp)
             share_identical_files(tmp, self.artifacts_dir / SHARED_DIR)
             (tmp / "artifact_config.json").write_text(json.dumps(to_jsonable(config), indent=2, sort_keys=True))
             if final.exists():  # a stale folder without its config marker: an interrupted older layout
