@@ -74,10 +74,11 @@ def temp_dir(parent: Path, prefix: str) -> Path:
 
 
 def plain_permissions(folder: Path) -> None:
-    """Give every folder and file under ``folder`` the permissions ``mkdir`` and ``open`` would (0777 and 0666 less
-    the umask): safetensors writes its files 0600, which other users of a shared machine cannot read."""
+    """Give every folder and file inside ``folder`` (made by :func:`temp_dir`, which sets its own) the permissions
+    ``mkdir`` and ``open`` would (0777 and 0666 less the umask): safetensors writes its files 0600, which other users
+    of a shared machine cannot read."""
     umask = _umask()
-    for path in [folder, *folder.rglob("*")]:
+    for path in folder.rglob("*"):
         if not path.is_symlink():
             path.chmod((0o777 if path.is_dir() else 0o666) & ~umask)
 
