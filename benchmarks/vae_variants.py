@@ -3,6 +3,7 @@
 (DPG) validation scenes.
 
     python benchmarks/vae_variants.py NAME [--steps 2500] [--batch-size 32] [--dpg-weight 1] [--edge-weight 0.5]
+                                           [--object-weight 0]
                                            [--width 32] [--channels 16] [--encoder-blocks 0,3,3] [--threads 1]
     python benchmarks/vae_variants.py NAME --vae runs/default/artifacts/nano_vae-<hash>    # score a trained VAE
                                            [--latent-noise 0 0.1 0.2 0.3 0.5]    # and how noise on its latents costs
@@ -46,6 +47,8 @@ def main(argv=None) -> int:
     parser.add_argument("--crop", type=int, default=16, help="training crop in pixels (0: whole images)")
     parser.add_argument("--edge-weight", type=float, default=0.5)
     parser.add_argument("--dpg-weight", type=float, default=1.0)
+    parser.add_argument("--object-weight", type=float, default=0.0,
+                        help="object pixels weigh 1 + this in the loss (vae.object_pixel_weights)")
     parser.add_argument("--scenes", type=int, default=16000)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--channels", type=int, default=16)
@@ -65,8 +68,8 @@ def main(argv=None) -> int:
 
     from dreamlite_core.nano import NanoConfig, psnr, round_trip
     from dreamlite_core.nano import diagnostics as diag
-    from dreamlite_core.nano.vae import build_nano_vae, load_vae, train_nano_vae, vae_training_images
-    from dreamlite_core.world import GENEVAL_TASKS, T2I_TASKS, make_t2i_items, render_scenes
+    from dreamlite_core.nano.vae import build_nano_vae, dpg_task_weights, load_vae, train_nano_vae, vae_training_images
+    from dreamlite_core.world import GENEVAL_TASKS, make_t2i_items, render_scenes
 
     torch.set_num_threads(args.threads)
     out = {"name": args.name, "threads": args.threads}
@@ -74,7 +77,7 @@ def main(argv=None) -> int:
         vae = load_vae(args.vae)
         out["vae"] = str(args.vae)
     else:
-        weights = {t: (args.dpg_weight if t == "dpg" else 1.0) for t in T2I_TASKS}
+        weights = dpg_task_weights(args.dpg_weight)
         nano = NanoConfig().replace(vae_width=args.width, latent_channels=args.channels,
                                     vae_encoder_blocks=args.encoder_blocks, vae_decoder_blocks=args.decoder_blocks,
                                     vae_downsample=2 ** (len(args.encoder_blocks) - 1))
@@ -84,7 +87,8 @@ def main(argv=None) -> int:
         images = vae_training_images(args.scenes, args.seed, nano.resolution, t2i_task_weights=weights)
         start = time.perf_counter()
         history = train_nano_vae(vae, images, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                                 edge_weight=args.edge_weight, seed=args.seed, crop=args.crop or None)
+                                 edge_weight=args.edge_weight, seed=args.seed, crop=args.crop or None,
+                                 object_weight=args.object_weight)
         out.update(train_seconds=time.perf_counter() - start, final_loss=float(np.mean(history[-50:])),
                    params=sum(p.numel() for p in vae.parameters()),
                    settings={k: v for k, v in vars(args).items() if k not in ("vae", "out", "name")})

@@ -270,6 +270,30 @@ def test_vae_training_is_bitwise_repeatable_at_one_thread_count():
     assert not torch.equal(first, torch.cat([p.flatten() for p in build_nano_vae(TINY).parameters()]))  # it trained
 
 
+def test_vae_loss_weighs_object_pixels_against_the_plain_background():
+    import torch.nn.functional as F
+
+    from dreamlite_core.nano.vae import _vae_loss, object_pixel_weights
+
+    target = torch.full((1, 3, 32, 32), -0.5)
+    target[:, 0, 8:12, 8:12] = 0.5  # one 4x4 object on a plain background
+    weights = object_pixel_weights(target, 3.0)
+    assert weights.shape == (1, 1, 32, 32) and weights.sum() == 32 * 32 + 3 * 16
+    assert torch.all(weights[..., 8:12, 8:12] == 4) and torch.equal(object_pixel_weights(target, 0), weights ** 0)
+    recon = target + 0.1 * torch.randn(target.shape, generator=torch.Generator().manual_seed(0))
+    dx = lambda x: x[..., :, 1:] - x[..., :, :-1]  # noqa: E731
+    dy = lambda x: x[..., 1:, :] - x[..., :-1, :]  # noqa: E731
+    plain = (F.mse_loss(recon, target) + F.l1_loss(recon, target)
+             + 0.5 * (F.l1_loss(dx(recon), dx(target)) + F.l1_loss(dy(recon), dy(target))))
+    assert torch.allclose(_vae_loss(recon, target, 0.5), plain, rtol=1e-6)  # weight 0: the unweighted loss
+    # an error on the object alone: 16 pixels of 1024 unweighted, 16 x 4 of 1024 + 48 weighted
+    recon = target.clone()
+    recon[:, :, 8:12, 8:12] += 0.2
+    per_pixel = 3 * (0.2 ** 2 + 0.2) / 3  # mean over channels of squared + absolute error
+    assert torch.allclose(_vae_loss(recon, target, 0.0), torch.tensor(16 * per_pixel / 1024), rtol=1e-5)
+    assert torch.allclose(_vae_loss(recon, target, 0.0, 3.0), torch.tensor(64 * per_pixel / 1072), rtol=1e-5)
+
+
 def test_vae_rejects_images_that_are_not_uint8_rgb():
     vae = build_nano_vae(TINY)
     with pytest.raises(ValueError, match="uint8"):
@@ -352,7 +376,7 @@ def test_vae_downsampling_follows_the_number_of_levels_in_the_settings():
 
 
 def test_vae_settings_of_every_profile_build_a_cached_artifact_config():
-    from dreamlite_core.nano.vae import _vae_artifact_config, vae_config_from_settings
+    from dreamlite_core.nano.vae import _vae_artifact_config, dpg_task_weights, vae_config_from_settings
     from dreamlite_core.repro.profiles import profile_section
 
     for profile in ("smoke", "default", "paper"):
@@ -361,7 +385,11 @@ def test_vae_settings_of_every_profile_build_a_cached_artifact_config():
             latent_packing=profile_section(profile, "train")["latent_packing"])
         assert cfg.latent_channels == settings["latent_channels"] == 4 and cfg.vae_downsample == 2  # 16x16x4
         assert (cfg.latent_size, cfg.unet_channels) == (8, 16)  # packed 2x2: the U-Net sees 8x8x16
-        assert _vae_artifact_config(settings, 0)["vae_crop"] == settings["vae_crop"]
+        artifact = _vae_artifact_config(settings, 0)
+        assert artifact["vae_crop"] == settings["vae_crop"]
+        assert (artifact["vae_object_weight"], artifact["vae_dpg_weight"]) == (4.0, 3.0)  # a new recipe, a new hash
+    weights = dpg_task_weights(3.0)
+    assert weights.pop("dpg") == 3.0 and set(weights.values()) == {1.0} and len(weights) == 6
 
 
 def test_vae_warm_restart_cycles_are_read_from_the_profile():
