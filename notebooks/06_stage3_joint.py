@@ -169,10 +169,11 @@ for m in stages.ABLATION_METRICS:
     print(f"{m} ({better}): staged - joint = {diff[m]:+.3f}; largest within-recipe seed std {spread[m]:.3f}")
 
 # %% [markdown]
-# **A larger budget.** The same four seeds at 1000 steps per recipe (4.2x the default's 240; 1,173 s of training in
+# **A larger budget.** The same four seeds at 1000 steps per recipe (4.2x the default's 240; 1,125 s of training in
 # two worker processes) were run by `benchmarks/train_profile.py --profile default --ablation-only --set
-# ablation_steps=1000`, which scores each run with this notebook's own `stages.ablation_rows`; its numbers are in
-# `results/ablation_1000_steps.json`. Beside this run's (under the profile that measured them):
+# ablation_steps=1000`, which scores each run with this notebook's own `stages.ablation_rows`, on the committed run's
+# VAE and data; its numbers are in `results/ablation_1000_steps.json` (the same runs on the VAE before cecbdc6 in
+# `results/ablation_1000_steps_unweighted_vae.json`). Beside this run's (under the profile that measured them):
 
 # %%
 larger_path = REPO_ROOT / "results" / "ablation_1000_steps.json"
