@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/thread_rounding.py [--profile default] [--steps 1 10 40] [--threads 1 2]
 
-Trains the profile's nano VAE (``[<profile>.nano]`` widths, learning rate, crops; 512 TRAIN scenes, seed 0) for each
-step count, once per thread count, each in a fresh child process, and prints the relative difference between the
+Trains the profile's nano VAE (``[<profile>.nano]`` widths, learning rate, crops, loss weights; 512 TRAIN scenes,
+seed 0) for each step count, once per thread count, each in a fresh child process, and prints the relative difference between the
 weights trained at the first thread count and each other one (a second run at the first count checks that one count
 is bitwise repeatable). A reduction split over two threads adds in another order and rounds differently; gradient
 descent then amplifies that difference step by step. This is why every results file records ``torch_threads`` and
@@ -23,14 +23,16 @@ CHILD = """
 import sys, torch
 threads, steps, out, profile = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 torch.set_num_threads(threads)
-from dreamlite_core.nano.vae import build_nano_vae, train_nano_vae, vae_config_from_settings, vae_training_images
+from dreamlite_core.nano.vae import (build_nano_vae, dpg_task_weights, train_nano_vae, vae_config_from_settings,
+                                    vae_training_images)
 from dreamlite_core.repro import profile_section
 s = profile_section(profile, "nano")
 torch.manual_seed(0)
 vae = build_nano_vae(vae_config_from_settings(s))
-images = vae_training_images(512, seed=0, size=32)
+images = vae_training_images(512, seed=0, size=32, t2i_task_weights=dpg_task_weights(float(s["vae_dpg_weight"])))
 train_nano_vae(vae, images, steps=steps, batch_size=int(s["vae_batch_size"]), lr=float(s["vae_lr"]), seed=0,
-               edge_weight=float(s["vae_edge_weight"]), crop=int(s["vae_crop"]) or None, progress=False)
+               edge_weight=float(s["vae_edge_weight"]), object_weight=float(s["vae_object_weight"]),
+               crop=int(s["vae_crop"]) or None, progress=False)
 torch.save(torch.cat([p.detach().flatten() for p in vae.parameters()]), out)
 """
 
