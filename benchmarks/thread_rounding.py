@@ -2,9 +2,9 @@
 
     .venv/bin/python benchmarks/thread_rounding.py [--profile default] [--steps 1 10 40] [--threads 1 2]
 
-Trains the profile's nano VAE (``[<profile>.nano]`` widths, learning rate, crops, loss weights; 512 TRAIN scenes,
-seed 0) for each step count, once per thread count, each in a fresh child process, and prints the relative difference between the
-weights trained at the first thread count and each other one (a second run at the first count checks that one count
+Trains the profile's nano VAE (``[<profile>.nano]`` widths, learning rate, crops, loss weights; 512 TRAIN scenes, seed
+0) for each step count, once per thread count, each in a fresh child process, and prints the relative difference between
+the weights trained at the first thread count and each other one (a second run at the first count checks that one count
 is bitwise repeatable). A reduction split over two threads adds in another order and rounds differently; gradient
 descent then amplifies that difference step by step. This is why every results file records ``torch_threads`` and
 ``cpu_capability`` (:func:`dreamlite_core.repro.provenance.compute_context`).
