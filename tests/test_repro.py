@@ -192,6 +192,34 @@ def test_cpu_model_reads_the_first_processor_block(tmp_path):
     assert cpu_model(tmp_path / "missing")  # falls back to the platform module, never raises
 
 
+def test_git_commit_is_dirty_for_code_changes_not_for_generated_outputs(tmp_path):
+    import subprocess
+
+    from dreamlite_core.repro.provenance import git_commit
+
+    repo, plain = tmp_path / "repo", tmp_path / "plain"
+    (repo / "figures").mkdir(parents=True)
+    plain.mkdir()
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    (repo / "figures" / "a.png").write_bytes(b"old")
+    (repo / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("commit", "-q", "-m", "init")
+    head = git("rev-parse", "HEAD")
+    assert git_commit(repo) == head
+    (repo / "figures" / "a.png").write_bytes(b"new")  # what a reproduction rewrites as it runs
+    (repo / "scratch.txt").write_text("untracked")
+    assert git_commit(repo) == head
+    (repo / "code.py").write_text("x = 2\n")
+    assert git_commit(repo) == head + "+dirty"
+    assert git_commit(plain) == "unknown"
+
+
 def test_cli_unknown_notebook_exits_2(capsys):
     assert main(["reproduce", "--profile", "smoke", "--only", "99"]) == 2
     assert "valid notebooks: 00" in capsys.readouterr().err

@@ -20,13 +20,23 @@ TRACKED_PACKAGES = (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+#: What the notebooks write into the repository under the default profile: a reproduction rewrites them, so their
+#: changes do not make the code that ran "dirty".
+GENERATED_OUTPUTS = ("figures", "tables", "results")
+
+
 def git_commit(root: Path = REPO_ROOT) -> str:
-    """The checked-out commit, with ``+dirty`` when the tree has uncommitted changes; ``unknown`` outside git."""
+    """The checked-out commit, with ``+dirty`` when tracked files other than the generated outputs
+    (:data:`GENERATED_OUTPUTS`) have uncommitted changes; ``unknown`` outside git.
+
+    A default reproduction writes figures, tables and results into the repository as it goes, so counting them would
+    mark every notebook after the first as dirty and the mark would say nothing about the code."""
+    excluded = [f":(exclude){folder}" for folder in GENERATED_OUTPUTS]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *excluded],
+                               cwd=root, capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("+dirty" if dirty else "")
