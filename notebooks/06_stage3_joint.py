@@ -27,7 +27,6 @@ from dreamlite_core.openmp import wait_briefly
 
 wait_briefly()  # before torch starts: OpenMP threads spin briefly, then sleep (dreamlite_core.openmp)
 
-import json
 import time
 
 import numpy as np
@@ -173,22 +172,20 @@ for m in stages.ABLATION_METRICS:
 # two worker processes) were run by `benchmarks/train_profile.py --profile default --ablation-only --set
 # ablation_steps=1000`, which scores each run with this notebook's own `stages.ablation_rows`, on the committed run's
 # VAE and data; its numbers are in `results/ablation_1000_steps.json` (the same runs on the VAE before cecbdc6 in
-# `results/ablation_1000_steps_unweighted_vae.json`). Beside this run's (under the profile that measured them):
+# `results/ablation_1000_steps_unweighted_vae.json`). Beside this run's (under the profile that measured them; the
+# label says so when they trained on another VAE than this run's, as a rerun on another machine's VAE would):
 
 # %%
-larger_path = REPO_ROOT / "results" / "ablation_1000_steps.json"
-larger = json.loads(larger_path.read_text()) if larger_path.exists() else None
-if larger is not None and larger["profile"] == profile:
-    budgets = {f"{settings.ablation_steps} steps per recipe (this run)": rows,
-               f"{larger['settings']['train']['ablation_steps']} steps per recipe": larger["ablation"]}
+larger, larger_label = stages.stored_ablation(REPO_ROOT / "results" / "ablation_1000_steps.json", profile, pipe.vae)
+if larger is not None:
+    budgets = {f"{settings.ablation_steps} steps per recipe (this run)": rows, larger_label: larger["ablation"]}
     run.figure(report.plot_ablation_budgets(budgets, "Staged against direct joint, last-step validation losses"),
                "06_ablation_budgets")
     for m in stages.ABLATION_METRICS:
-        print(f"{m}: staged - joint = {larger['ablation_staged_minus_joint'][m]:+.4f} at "
-              f"{larger['settings']['train']['ablation_steps']} steps (largest seed std "
-              f"{larger['ablation_max_seed_std'][m]:.4f})")
+        print(f"{m}: staged - joint = {larger['ablation_staged_minus_joint'][m]:+.4f} at {larger_label} (largest "
+              f"seed std {larger['ablation_max_seed_std'][m]:.4f})")
 else:
-    print(f"no larger-budget ablation measured under the {profile!r} profile ({larger_path.name})")
+    print(larger_label)
 
 # %% [markdown]
 # ## Does the target half read the condition half?

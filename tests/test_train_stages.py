@@ -397,6 +397,24 @@ def test_prompt_sensitivity_is_zero_exactly_when_no_text_reaches_the_unet(tiny_r
                for r in deaf)
 
 
+def test_stored_ablation_needs_the_profile_and_labels_another_vae(tmp_path):
+    from types import SimpleNamespace
+
+    vae = SimpleNamespace(config=SimpleNamespace(scaling_factor=4.50767472992788))
+    path = tmp_path / "ablation_1000_steps.json"
+    assert stages.stored_ablation(path, "default", vae)[0] is None  # missing file: no plot, a reason
+    data = {"profile": "default", "settings": {"train": {"ablation_steps": 1000}}, "ablation": [],
+            "vae": {"scaling_factor": 4.50767472992788}}
+    path.write_text(json.dumps(data))
+    assert stages.stored_ablation(path, "smoke", vae) == (None, "no larger-budget ablation measured under the "
+                                                                "'smoke' profile (ablation_1000_steps.json)")
+    assert stages.stored_ablation(path, "default", vae) == (data, "1000 steps per recipe")
+    data["vae"]["scaling_factor"] = 4.5077  # another training of the VAE: a different latent scale
+    path.write_text(json.dumps(data))
+    found, label = stages.stored_ablation(path, "default", vae)
+    assert found == data and label == "1000 steps per recipe (another VAE: latent scale 4.5077, this run's 4.50767)"
+
+
 def test_ablation_difference_is_staged_minus_joint_beside_the_larger_seed_spread():
     rows = [{"recipe": r, "seed": i, "val_loss_t2i": t, "val_loss_edit": e, "geneval": g, "imgedit": 1.0}
             for r, i, t, e, g in (("staged", 0, 0.30, 0.40, 0.0), ("staged", 1, 0.32, 0.44, 0.1),

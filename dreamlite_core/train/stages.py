@@ -441,6 +441,26 @@ def ablation_difference(rows: list[dict]) -> tuple[dict, dict]:
     return diff, spread
 
 
+def stored_ablation(path: Path, profile: str, vae) -> tuple[dict | None, str]:
+    """A larger-budget ablation stored by ``benchmarks/train_profile.py --ablation-only`` (``results/*.json``), to plot
+    beside this run's, and a label for it: ``(None, why)`` when the file is missing or was measured under another
+    profile; otherwise ``(data, label)``, where the label says when its runs trained on another VAE than ``vae``
+    (told apart by the latent ``scaling_factor``, which the VAE measures on its own latents and stores to the last
+    bit). The 240- and 1000-step runs then differ in more than their budget."""
+    path = Path(path)
+    if not path.exists():
+        return None, f"no larger-budget ablation stored ({path.name} is missing)"
+    data = json.loads(path.read_text())
+    if data.get("profile") != profile:
+        return None, f"no larger-budget ablation measured under the {profile!r} profile ({path.name})"
+    label = f"{data['settings']['train']['ablation_steps']} steps per recipe"
+    stored, ours = data.get("vae", {}).get("scaling_factor"), float(vae.config.scaling_factor)
+    if stored != ours:
+        label += f" (another VAE: latent scale {stored:.6g}, this run's {ours:.6g})" if stored is not None else \
+            " (its VAE is not recorded)"
+    return data, label
+
+
 # ---------------------------------------------------------------------------------------------- finding and loading
 def pipeline_folder(artifact: Path) -> Path:
     return Path(artifact) / PIPELINE_DIR
