@@ -83,7 +83,8 @@ print("tokens per prompt (with [CLS]/[SEP]):", tokens)
 #
 # The U-Net does not read the 16x16x4 latent as it is: `latent_packing = 2` in `[<profile>.train]` stacks each 2x2
 # patch along channels (`pack_latents`, FLUX's packing), an 8x8x16 grid, as cheap to train as a x4 VAE's latents. An
-# unpacked U-Net on the 16x16 grid learns the shape words far sooner per sample but trains 2.2x slower (README).
+# unpacked U-Net on the 16x16 grid learns the shape words far sooner per sample but trains 2.2x slower
+# (results/README.md).
 
 # %%
 vae = load_or_train_vae(run, settings)

@@ -200,11 +200,12 @@ sensitivity_table
 
 # %% [markdown]
 # **With more compute.** The same probes (`benchmarks/probe_pipeline.py`) on a stage 1 trained under the `paper`
-# profile on one H100, 16x the samples (2000 steps x 512 in 196 s; README "The paper profile on a GPU"), hear the
-# shape word: swapping it moves the velocity by 0.37 / 0.45 / 0.37 / 0.30 of the renders' change at s = 0.9 / 0.7 /
-# 0.5 / 0.3, and the same grid draws circles, squares, triangles and crosses (stars stay blobs). Same U-Net, same
-# VAE; besides the samples, the GPU run differs in batch (512), peak learning rate (3e-3), EMA decay (0.998) and data
-# size (200k items), so this says the architecture can learn the shape word, not which of those made the difference.
+# profile on one H100, 16x the samples (2000 steps x 512 in 196 s; results/README.md, "The paper profile on a GPU"),
+# hear the shape word: swapping it moves the velocity by 0.37 / 0.45 / 0.37 / 0.30 of the renders' change at
+# s = 0.9 / 0.7 / 0.5 / 0.3, and the same grid draws circles, squares, triangles and crosses (stars stay blobs). Same
+# U-Net, same VAE; besides the samples, the GPU run differs in batch (512), peak learning rate (3e-3), EMA decay
+# (0.998) and data size (200k items), so this says the architecture can learn the shape word, not which of those made
+# the difference.
 #
 # ![The paper profile's stage 1, one row per shape word](../figures/paper_gpu_stage1_shape_words.png)
 
