@@ -235,6 +235,32 @@ def test_vae_downsamples_x2_and_latent_scaling_round_trips():
     assert np.array_equal(decoded, ((direct.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
 
 
+def test_loading_a_saved_vae_warns_only_about_keys_diffusers_did_not_write_itself(tmp_path):
+    import json
+    import logging
+
+    from dreamlite_core.nano import load_vae
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    messages, handler = [], Collect()
+    logger = logging.getLogger("diffusers.configuration_utils")
+    logger.addHandler(handler)
+    try:
+        build_nano_vae(TINY).save_pretrained(tmp_path)
+        assert "block_out_channels" in json.loads((tmp_path / "config.json").read_text())  # AutoencoderTiny's own
+        load_vae(tmp_path)
+        assert messages == []
+        config = json.loads((tmp_path / "config.json").read_text())
+        (tmp_path / "config.json").write_text(json.dumps({**config, "stray_key": 1}))
+        load_vae(tmp_path)
+        assert len(messages) == 1 and "stray_key" in messages[0]
+    finally:
+        logger.removeHandler(handler)
+
+
 def test_vae_training_lowers_the_loss_and_sets_unit_std_latents():
     from dreamlite_core.nano import train_nano_vae
 

@@ -22,7 +22,9 @@ Training the VAE is a cached artifact: :func:`load_or_train_vae` with the ``[<pr
 from __future__ import annotations
 
 import json
+import logging
 import math
+import re
 import time
 from pathlib import Path
 
@@ -32,6 +34,26 @@ from ..repro.provenance import compute_context
 from .config import NanoConfig
 
 VAE_METRICS_FILE = "nano_vae_metrics.json"
+
+
+class _OwnTinyKeyFilter(logging.Filter):
+    """Drops one diffusers warning that is about diffusers itself: ``AutoencoderTiny.__init__`` records its own
+    ``block_out_channels`` in the config it saves, then warns that this key "is not expected" each time the saved
+    folder loads. Any other unexpected key, or any other class, still warns."""
+
+    pattern = re.compile(r"The config attributes \{'block_out_channels': \[[\d, ]*\]\} were passed to AutoencoderTiny,")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not self.pattern.match(record.getMessage())
+
+
+def _quiet_own_tiny_key() -> None:
+    logger = logging.getLogger("diffusers.configuration_utils")
+    if not any(isinstance(f, _OwnTinyKeyFilter) for f in logger.filters):
+        logger.addFilter(_OwnTinyKeyFilter())
+
+
+_quiet_own_tiny_key()  # every path that loads a nano VAE (load_vae, the pipeline) imports this module
 
 
 class VAETrainingError(RuntimeError):
