@@ -42,14 +42,22 @@ def object_cell_weights(latents, object_weight: float, threshold: float = 0.5):
     std, so 0.5 is half a standard deviation; ShapesWorld's backgrounds are plain, so the median cell is background).
     Object cells weigh ``1 + object_weight``, the rest 1; ``object_weight = 0`` gives all ones (the paper's loss).
     """
+    x0 = latents.float()
+    return plain_background_weights(x0, object_weight, lambda d: d.pow(2).mean(dim=1, keepdim=True).sqrt() > threshold)
+
+
+def plain_background_weights(x, object_weight: float, is_object):
+    """Weights (B, 1, h, w): ``1 + object_weight`` where ``is_object(deviation)`` holds, 1 elsewhere (all ones when
+    ``object_weight`` is 0). ``deviation`` is ``x`` minus the sample's background, its per-channel median over
+    positions (ShapesWorld's backgrounds are plain); ``is_object`` maps it (B, C, h, w) to a (B, 1, h, w) mask.
+    The U-Net's object cells (:func:`object_cell_weights`) and the VAE's object pixels (``vae.object_pixel_weights``)
+    differ only in that rule."""
     import torch
 
-    x0 = latents.float()
     if not object_weight:
-        return torch.ones_like(x0[:, :1])
-    background = x0.flatten(2).median(dim=2).values[:, :, None, None]
-    distance = (x0 - background).pow(2).mean(dim=1, keepdim=True).sqrt()
-    return 1.0 + float(object_weight) * (distance > threshold).to(x0.dtype)
+        return torch.ones_like(x[:, :1])
+    background = x.flatten(2).median(dim=2).values[:, :, None, None]
+    return 1.0 + float(object_weight) * is_object(x - background).to(x.dtype)
 
 
 def flow_matching_loss(model_pred_packed, latents, noise, weights=None, cell_weights=None):

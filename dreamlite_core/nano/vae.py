@@ -197,11 +197,9 @@ def object_pixel_weights(target, object_weight: float, threshold: float = 0.1):
     pixels (ShapesWorld's backgrounds are plain), by more than ``threshold`` in [-1, 1] units (about 13 of 255) in
     any channel. Background pixels outnumber a small star's about 100 to 1 in a 32x32 scene, so an unweighted loss
     barely hears the detail that tells a star from a blob."""
-    import torch
+    from .flow import plain_background_weights
 
-    background = target.flatten(2).median(dim=2).values[:, :, None, None]
-    mask = ((target - background).abs() > threshold).any(dim=1, keepdim=True)
-    return 1.0 + float(object_weight) * mask.to(target.dtype) if object_weight else torch.ones_like(target[:, :1])
+    return plain_background_weights(target, object_weight, lambda d: (d.abs() > threshold).any(dim=1, keepdim=True))
 
 
 def _weighted_mean(err, weights):
