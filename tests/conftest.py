@@ -15,6 +15,18 @@ from dreamlite_core.repro.provenance import REPO_ROOT
 _EXECUTED: dict[str, dict] = {}
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module (``pytestmark = pytest.mark.usefixtures("one_thread")``): tiny models gain
+    nothing from a second thread, and on a shared CPU spinning OpenMP threads can make each step seconds long."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("DREAMLITE_SLOW") == "1":
         return

@@ -21,12 +21,7 @@ SDXL_TINY = dict(sample_size=16, block_out_channels=(32, 64), layers_per_block=2
                  addition_embed_type="text_time", addition_time_embed_dim=8, projection_class_embeddings_input_dim=80)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_exact_parameter_counts_of_sdxl_and_dreamlite_on_meta():

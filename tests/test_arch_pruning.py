@@ -20,13 +20,7 @@ SDXL_TINY = dict(sample_size=16, block_out_channels=(32, 64), layers_per_block=2
                  cross_attention_dim=32, norm_num_groups=8, use_linear_projection=True)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run ~10x faster on one thread than on two when the 2 shared cores are busy."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def nano_parent(**overrides):

@@ -34,13 +34,7 @@ class TinyRegression:
         return torch.nn.functional.mse_loss(model(x), y + noise)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """One thread: tiny models gain nothing from two, and spinning threads stall on a shared CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def tiny_model():

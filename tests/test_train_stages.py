@@ -27,14 +27,7 @@ TINY_TRAIN = {"n_t2i": 48, "n_edit": 32, "n_validation": 16, "block_out_channels
               "eval_edits_per_type": 1, "num_inference_steps": 2, "warmup_steps": 1}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models gain nothing from a second thread, and on a shared CPU spinning OpenMP threads can make each
-    step seconds long; one thread keeps these tests fast everywhere."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
